@@ -1,0 +1,83 @@
+# Tianfu Atlas: `make demo` serves the portal with demo data, `make test` runs every check.
+# Both install what is missing on a Debian/Ubuntu host (as root, or a user with sudo) and skip
+# what is already done, so a second run starts in seconds.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+WORKERS ?= 2
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: help demo serve test lint bench setup system system-test db migrate messages lock clean
+
+help:
+	@echo "make demo   install what is missing, start PostGIS, load the demo data, serve on http://$(HOST):$(PORT)"
+	@echo "make test   the same set-up, then lint, type checks and the test suite on real PostGIS"
+	@echo "make bench  the benchmarks in tests/benchmarks (BENCH lines)"
+
+demo: export TIANFU_MODE ?= demo
+demo: setup
+	$(BIN)/python manage.py collectstatic --noinput -v0
+	$(BIN)/python manage.py load_demo
+	@$(MAKE) --no-print-directory serve
+
+serve: export TIANFU_MODE ?= demo
+serve:
+	@echo "Serving Tianfu Atlas on http://$(HOST):$(PORT)/ (Ctrl-C stops)"
+	$(BIN)/gunicorn portal.wsgi --bind $(HOST):$(PORT) --workers $(WORKERS) --access-logfile - --forwarded-allow-ips=127.0.0.1
+
+test: export TIANFU_MODE := test
+test: setup system-test lint
+	$(BIN)/python manage.py check --fail-level WARNING
+	$(BIN)/python manage.py makemigrations --check --dry-run
+	$(BIN)/python -m pytest
+
+lint: $(VENV)/installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+bench: export TIANFU_MODE := test
+bench: setup
+	$(BIN)/python -m pytest tests/benchmarks -o python_files='bench_*.py' -q -s
+
+setup: system $(VENV)/installed db migrate messages
+
+# Host packages (GDAL/GEOS, gettext, PostgreSQL + PostGIS unless DATABASE_URL is given; Chromium
+# for the browser tests): only the missing ones are installed.
+system:
+	$(PYTHON) -m portal.core.system
+
+system-test:
+	$(PYTHON) -m portal.core.system --test
+
+$(VENV)/installed: pyproject.toml constraints.txt
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python >= 3.11 is needed, found " + sys.version.split()[0])'
+	@# A venv made without Debian's python3-venv has no pip: start again with the package.
+	$(BIN)/python -m pip --version >/dev/null 2>&1 || { rm -rf $(VENV); $(PYTHON) -m venv $(VENV) || \
+	  { rm -rf $(VENV); $(SUDO) apt-get update -qq; $(SUDO) apt-get install -y -qq python3-venv; $(PYTHON) -m venv $(VENV); }; }
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -c constraints.txt -e '.[dev]'
+	touch $@
+
+db: $(VENV)/installed
+	$(BIN)/python -m portal.core.bootstrap
+	$(BIN)/python manage.py dbcheck
+
+migrate: db
+	$(BIN)/python manage.py migrate --noinput -v0
+
+messages: $(VENV)/installed
+	$(BIN)/python manage.py compilemessages -v0 --ignore '$(VENV)' --ignore 'var'
+
+lock: $(VENV)/installed
+	$(BIN)/python -m pip freeze --exclude-editable --exclude tianfu-atlas > constraints.txt
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache *.egg-info

@@ -1,0 +1,1 @@
+"""Tianfu Atlas: the Django project package (settings, URLs, WSGI) and its domain apps."""

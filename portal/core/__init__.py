@@ -1,0 +1,1 @@
+"""Shared base pieces: request ids, logging, database checks, base templates and static files."""

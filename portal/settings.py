@@ -1,0 +1,212 @@
+"""The only settings module of Tianfu Atlas.
+
+Values come from environment variables read through :mod:`portal.env` (documented in
+``.env.example``). ``TIANFU_MODE`` selects defaults: ``production`` (the default) requires
+``TIANFU_SECRET_KEY``, ``TIANFU_ALLOWED_HOSTS`` and ``DATABASE_URL``; ``demo`` and ``test`` fall
+back to the local database that ``make demo`` / ``make test`` create, and to a fixed development
+key.
+"""
+
+from pathlib import Path
+
+from django.utils.translation import gettext_lazy as _
+
+from portal import env
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+MODE = env.get_choice("TIANFU_MODE", ("production", "demo", "test"), "production")
+_LOCAL = MODE in {"demo", "test"}
+_LOCAL_DATABASE_URL = "postgresql://tianfu:tianfu@127.0.0.1:5432/tianfu"
+_WHY = f" when TIANFU_MODE={MODE}"
+
+DEBUG = env.get_bool("TIANFU_DEBUG", default=False)
+SECRET_KEY = env.get_str(
+    "TIANFU_SECRET_KEY",
+    default="insecure-local-demo-and-test-key-never-used-in-production" if _LOCAL else None,
+    why=_WHY,
+)
+ALLOWED_HOSTS = env.get_list(
+    "TIANFU_ALLOWED_HOSTS", default=["127.0.0.1", "localhost"] if _LOCAL else None, why=_WHY
+)
+CSRF_TRUSTED_ORIGINS = env.get_list("TIANFU_CSRF_TRUSTED_ORIGINS", default=[])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.gis",
+    "rest_framework",
+    "rest_framework_gis",
+    "leaflet",
+    "procrastinate.contrib.django",
+    "portal.core",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "portal.core.middleware.RequestIdMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "portal.urls"
+WSGI_APPLICATION = "portal.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "portal.core.context_processors.site",
+            ],
+        },
+    },
+]
+
+_db = env.parse_database_url(
+    env.get_str("DATABASE_URL", default=_LOCAL_DATABASE_URL if _LOCAL else None, why=_WHY)
+)
+DATABASES = {
+    "default": {
+        "ENGINE": "django.contrib.gis.db.backends.postgis",
+        "NAME": _db.name,
+        "USER": _db.user,
+        "PASSWORD": _db.password,
+        "HOST": _db.host,
+        "PORT": _db.port,
+        # Persistent connections, checked before reuse so the portal recovers on its own after
+        # PostgreSQL restarts.
+        "CONN_MAX_AGE": env.get_int("TIANFU_DB_CONN_MAX_AGE", 60),
+        "CONN_HEALTH_CHECKS": True,
+        "OPTIONS": {"connect_timeout": env.get_int("TIANFU_DB_CONNECT_TIMEOUT", 5)},
+        # PostGIS is not a trusted extension, so an unprivileged role cannot create it in a fresh
+        # test database; `make test` prepares a template that already has it.
+        "TEST": {
+            "TEMPLATE": env.get_str("TIANFU_TEST_DB_TEMPLATE", default=f"{_db.name}_template")
+        },
+    }
+}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "core:home"
+LOGOUT_REDIRECT_URL = "login"
+
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "portal" / "locale"]
+# Django's own zh-Hans input formats contain '%Y年%n月%j日', which strptime rejects.
+FORMAT_MODULE_PATH = ["portal.formats"]
+TIME_ZONE = "Asia/Shanghai"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = Path(env.get_str("TIANFU_STATIC_ROOT", default=str(BASE_DIR / "var" / "static")))
+MEDIA_URL = "media/"
+MEDIA_ROOT = Path(env.get_str("TIANFU_MEDIA_ROOT", default=str(BASE_DIR / "var" / "media")))
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        # Tests read static files straight from the apps; served builds use hashed names.
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if MODE == "test"
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
+WHITENOISE_USE_FINDERS = WHITENOISE_AUTOREFRESH = MODE == "test"
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_AGE = env.get_int("TIANFU_SESSION_IDLE_SECONDS", 30 * 60)
+SESSION_SAVE_EVERY_REQUEST = True  # the age above is then an idle timeout
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+if env.get_bool("TIANFU_HTTPS", default=False):
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = True
+    SECURE_HSTS_SECONDS = 31536000
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+SILENCED_SYSTEM_CHECKS = [
+    # Debian 12's GDAL 3.6 cannot stop file and network access while parsing spatial references.
+    # We never hand untrusted CRS strings to GeoDjango's GDAL: uploads are parsed with pyproj and
+    # pyogrio, whose wheels bundle a current PROJ/GDAL (see docs/architecture.md).
+    "gis.W001",
+]
+
+# django-leaflet's default basemap is a public OSM server; intranets cannot reach it. The portal
+# draws its own offline basemap; configured XYZ templates are added by the map layer registry.
+LEAFLET_CONFIG = {
+    "TILES": [],
+    "DEFAULT_CENTER": (30.66, 104.07),
+    "DEFAULT_ZOOM": 6,
+    "RESET_VIEW": False,
+    "NO_GLOBALS": True,
+}
+
+REST_FRAMEWORK = {
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+}
+
+LOG_LEVEL = env.get_choice(
+    "TIANFU_LOG_LEVEL", ("debug", "info", "warning", "error"), "info"
+).upper()
+LOG_FORMAT = env.get_choice("TIANFU_LOG_FORMAT", ("json", "text"), "json")
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"request_id": {"()": "portal.core.logging.RequestIdFilter"}},
+    "formatters": {
+        "json": {"()": "portal.core.logging.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "stdout": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stdout",
+            "formatter": LOG_FORMAT,
+            "filters": ["request_id"],
+        }
+    },
+    "root": {"handlers": ["stdout"], "level": LOG_LEVEL},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        "procrastinate": {"level": "WARNING"},
+    },
+}
+
+TIANFU = {
+    # Shown in the page header and on every export until real data replaces the demo data.
+    "SITE_NAME": _("Tianfu Atlas"),
+    "DEMO": MODE == "demo",
+}
