@@ -23,4 +23,4 @@ RUN useradd --system --uid 10001 --home-dir /app tianfu \
  && mkdir -p /var/lib/tianfu/media && chown tianfu /var/lib/tianfu/media
 USER tianfu
 EXPOSE 8000
-CMD ["gunicorn", "portal.wsgi", "--bind", "0.0.0.0:8000", "--access-logfile", "-"]
+CMD ["gunicorn", "-c", "python:portal.gunicorn_conf", "portal.wsgi", "--bind", "0.0.0.0:8000"]

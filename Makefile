@@ -30,7 +30,7 @@ demo: setup
 serve: export TIANFU_MODE ?= demo
 serve:
 	@echo "Serving Tianfu Atlas on http://$(HOST):$(PORT)/ (Ctrl-C stops)"
-	$(BIN)/gunicorn portal.wsgi --bind $(HOST):$(PORT) --workers $(WORKERS) --access-logfile - --forwarded-allow-ips=127.0.0.1
+	$(BIN)/gunicorn -c python:portal.gunicorn_conf portal.wsgi --bind $(HOST):$(PORT) --workers $(WORKERS)
 
 test: export TIANFU_MODE := test
 test: setup system-test lint
