@@ -18,6 +18,7 @@ from pathlib import Path
 RUNTIME = ("gdal-bin", "libgeos-c1v5", "gettext")
 BROWSER_TESTS = ("chromium", "fonts-noto-cjk")
 SERVER_LIB = Path("/usr/lib/postgresql")
+DEBIAN_MARKER = Path("/etc/debian_version")
 
 
 class SetupError(Exception):
@@ -71,7 +72,7 @@ def wanted(*, with_tests: bool, external_db: bool) -> list[str]:
 
 
 def main(argv: Sequence[str]) -> int:
-    if not Path("/etc/debian_version").exists():
+    if not DEBIAN_MARKER.exists():
         print(
             "This set-up installs Debian/Ubuntu packages. On other hosts run "
             "`docker compose up` (see docker-compose.yml and README.md).",

@@ -18,5 +18,11 @@ def test_external_database_needs_no_server_packages():
     assert "gdal-bin" in packages
 
 
+def test_other_hosts_are_pointed_to_docker(monkeypatch, tmp_path, capsys):
+    monkeypatch.setattr(system, "DEBIAN_MARKER", tmp_path / "debian_version")
+    assert system.main([]) == 1
+    assert "docker compose up" in capsys.readouterr().err
+
+
 def test_test_template_name():
     assert bootstrap.template_name("tianfu") == "tianfu_template"
