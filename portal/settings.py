@@ -9,6 +9,7 @@ key.
 
 from pathlib import Path
 
+import pghistory
 from django.utils.translation import gettext_lazy as _
 
 from portal import env
@@ -43,7 +44,16 @@ INSTALLED_APPS = [
     "rest_framework_gis",
     "leaflet",
     "procrastinate.contrib.django",
+    "pgtrigger",
+    "pghistory",
+    "pghistory.admin",
     "portal.core",
+    "portal.org",
+    "portal.buildings",
+    "portal.parcels",
+    "portal.assets",
+    "portal.depots",
+    "portal.fleet",
 ]
 
 MIDDLEWARE = [
@@ -55,6 +65,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "portal.core.history.HistoryMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -104,6 +115,7 @@ DATABASES = {
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+AUTH_USER_MODEL = "org.User"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
@@ -173,6 +185,16 @@ LEAFLET_CONFIG = {
     "RESET_VIEW": False,
     "NO_GLOBALS": True,
 }
+
+# History: database triggers record every insert, update and delete (bulk ones included) with the
+# request's user and id; the event tables refuse updates and deletes.
+PGHISTORY_DEFAULT_TRACKERS = (
+    pghistory.InsertEvent(),
+    pghistory.UpdateEvent(),
+    pghistory.DeleteEvent(),
+)
+PGHISTORY_APPEND_ONLY = True
+PGHISTORY_OBJ_FIELD = pghistory.ObjForeignKey(db_index=True)
 
 REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

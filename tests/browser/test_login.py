@@ -1,6 +1,7 @@
 import pytest
-from django.contrib.auth import get_user_model
 from playwright.sync_api import expect
+
+from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -9,7 +10,7 @@ PASSWORD = "Browser-Test-2026!"
 
 @pytest.fixture
 def officer():
-    return get_user_model().objects.create_user("officer", password=PASSWORD)
+    return UserFactory(username="officer", password=PASSWORD)
 
 
 def test_sign_in_and_switch_to_english(page, live_server, officer):

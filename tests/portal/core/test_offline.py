@@ -5,9 +5,11 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.contrib.staticfiles import finders
 from django.urls import reverse
+
+from portal.org.choices import Role
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -32,9 +34,7 @@ def static_files():
 
 
 def test_pages_reference_no_other_host(client):
-    user = get_user_model().objects.create_user(
-        "viewer", password="Viewer-Pass-2026", is_staff=True
-    )
+    user = UserFactory(role=Role.PROVINCE_ADMIN)
     pages = [reverse("login")]
     client.force_login(user)
     pages += [reverse("core:home"), reverse("admin:index")]

@@ -2,9 +2,10 @@ import datetime as dt
 
 import pytest
 from django import forms
-from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils import translation
+
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -13,7 +14,7 @@ PASSWORD = "Correct-Horse-Battery-9"
 
 @pytest.fixture
 def officer():
-    return get_user_model().objects.create_user("officer", password=PASSWORD)
+    return UserFactory(username="officer", password=PASSWORD)
 
 
 def test_login_page_is_chinese_by_default(client):

@@ -1,0 +1,1 @@
+"""Office buildings, their floors and rooms, occupancy by units, and office-space standards."""

@@ -1,0 +1,109 @@
+"""Admin bases: every registry admin reads and writes through the one scoping helper."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.db import models
+from django.http import HttpRequest
+from leaflet.admin import LeafletGeoAdminMixin
+
+from portal.core.services import OutOfScopeError, save_record
+from portal.org.choices import Role
+from portal.org.scoping import Reach, edit_scope, read_scope
+
+REFERENCE_EDITORS = {Role.PROVINCE_ADMIN, Role.SYSTEM_ADMIN}
+
+
+class MapWidgetMixin(LeafletGeoAdminMixin):
+    """Leaflet widgets over our offline basemap (division boundaries), never a public tile host."""
+
+    class Media:
+        js = ("core/js/admin-basemap.js",)
+
+
+class ScopedAdmin(MapWidgetMixin, admin.ModelAdmin):  # type: ignore[type-arg]
+    """Lists, views and edits only what the user's scope allows; foreign keys offer the same."""
+
+    def get_queryset(self, request: HttpRequest) -> models.QuerySet[Any]:
+        return super().get_queryset(request).visible_to(request.user)  # type: ignore[attr-defined]
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return read_scope(request.user).reach is not Reach.NONE  # type: ignore[arg-type]
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self.has_module_permission(request)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return edit_scope(request.user).reach is not Reach.NONE  # type: ignore[arg-type]
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if obj is None:
+            return self.has_add_permission(request)
+        return self._editable(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self.has_change_permission(request, obj)
+
+    def _editable(self, request: HttpRequest, obj: Any) -> bool:
+        queryset = self.model._default_manager.editable_by(request.user)  # type: ignore[attr-defined]
+        return bool(queryset.filter(pk=obj.pk).exists())
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        manager = db_field.related_model._default_manager
+        if hasattr(manager, "editable_by"):
+            kwargs.setdefault("queryset", manager.editable_by(request.user))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        # The choices above already limit the form; the service also guards crafted posts.
+        try:
+            self.save_service(obj, by=request.user)
+        except OutOfScopeError as exc:
+            raise PermissionDenied(exc.user_message) from None
+
+    def save_service(self, obj: Any, *, by: Any) -> Any:
+        return save_record(obj, by=by)
+
+
+class ScopedInline(admin.TabularInline):  # type: ignore[type-arg]
+    """An inline that may be edited exactly when its parent record may."""
+
+    extra = 0
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return read_scope(request.user).reach is not Reach.NONE  # type: ignore[arg-type]
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if obj is None:
+            return edit_scope(request.user).reach is not Reach.NONE  # type: ignore[arg-type]
+        manager = type(obj)._default_manager
+        return bool(manager.editable_by(request.user).filter(pk=obj.pk).exists())
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self.has_add_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self.has_add_permission(request, obj)
+
+
+class ReferenceAdmin(MapWidgetMixin, admin.ModelAdmin):  # type: ignore[type-arg]
+    """Code tables and divisions: every role reads them, the province and system admins edit."""
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return request.user.is_active and request.user.is_staff
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self.has_module_permission(request)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        user = request.user
+        return user.is_superuser or getattr(user, "role", None) in REFERENCE_EDITORS
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self.has_add_permission(request)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self.has_add_permission(request)

@@ -1,0 +1,71 @@
+"""Field validators that turn ``gis`` checks into Django validation errors with the reason."""
+
+from django.contrib.gis.geos import GEOSGeometry
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+from gis import codes
+from gis.crs import SICHUAN_CHONGQING_BBOX
+from gis.errors import CodeError
+
+# The registry covers Sichuan and Chongqing; anything beyond this (already padded) box is a typo,
+# swapped axes or a projected coordinate pasted as degrees.
+EXTENT = SICHUAN_CHONGQING_BBOX
+
+
+def validate_division_code(value: str) -> None:
+    try:
+        codes.check_division_code(value)
+    except CodeError as exc:
+        raise ValidationError(
+            _("Not a valid division code: %(reason)s") % {"reason": exc.user_message},
+            code="division_code",
+        ) from None
+
+
+def validate_credit_code(value: str) -> None:
+    try:
+        codes.check_uscc(value)
+    except CodeError as exc:
+        raise ValidationError(
+            _("Not a valid unified social credit code: %(reason)s") % {"reason": exc.user_message},
+            code="credit_code",
+        ) from None
+
+
+def validate_real_estate_unit_code(value: str) -> None:
+    try:
+        codes.parse_real_estate_unit_code(value)
+    except CodeError as exc:
+        raise ValidationError(
+            _("Not a valid real-estate unit code: %(reason)s") % {"reason": exc.user_message},
+            code="real_estate_unit_code",
+        ) from None
+
+
+def validate_geometry(geom: GEOSGeometry | None) -> None:
+    """Reject empty, invalid or out-of-extent geometries, naming the problem and where it is."""
+    if geom is None:
+        return
+    if geom.empty:
+        raise ValidationError(_("The geometry is empty."), code="empty")
+    if not geom.valid:
+        raise ValidationError(
+            _("The geometry is not valid: %(reason)s") % {"reason": geom.valid_reason},
+            code="invalid",
+        )
+    xmin, ymin, xmax, ymax = geom.extent
+    if (
+        xmin < EXTENT.min_lon
+        or xmax > EXTENT.max_lon
+        or ymin < EXTENT.min_lat
+        or ymax > EXTENT.max_lat
+    ):
+        raise ValidationError(
+            _(
+                "The geometry lies outside Sichuan and Chongqing (%(extent)s); check for swapped "
+                "longitude/latitude or projected coordinates."
+            )
+            % {"extent": ", ".join(f"{v:.4f}" for v in geom.extent)},
+            code="extent",
+        )

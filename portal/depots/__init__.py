@@ -1,0 +1,1 @@
+"""Emergency supply depots and public asset warehouses, and the stock they hold."""

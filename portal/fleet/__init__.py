@@ -1,0 +1,1 @@
+"""Official vehicles and where they are based."""

@@ -1,0 +1,70 @@
+import pghistory
+from django.contrib.gis.db import models
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.utils.translation import gettext_lazy as _
+
+from portal.core.models import RegistryModel
+from portal.fleet.choices import Energy, VehicleStatus, VehicleType
+from portal.fleet.querysets import VehicleQuerySet
+
+# A mainland plate: province character, city letter, then 5 (fuel) or 6 (new-energy) characters.
+PLATE = RegexValidator(
+    r"^[\u4e00-\u9fff][A-HJ-NP-Z][A-HJ-NP-Z0-9]{5,6}$",
+    _("Enter a plate such as 川A12345 or 川AD12345."),
+)
+
+
+@pghistory.track()
+class Vehicle(RegistryModel):
+    """An official vehicle: its plate, type, holder and where it is based."""
+
+    plate = models.CharField(_("plate"), max_length=10, unique=True, validators=[PLATE])
+    vehicle_type = models.CharField(_("type"), max_length=10, choices=VehicleType)
+    seats = models.PositiveSmallIntegerField(_("seats"))
+    energy = models.CharField(_("energy"), max_length=6, choices=Energy)
+    holder = models.ForeignKey(
+        "org.Unit", verbose_name=_("holder"), on_delete=models.PROTECT, related_name="vehicles"
+    )
+    base_building = models.ForeignKey(
+        "buildings.Building",
+        verbose_name=_("base building"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+    )
+    base_depot = models.ForeignKey(
+        "depots.Depot",
+        verbose_name=_("base depot"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+    )
+    status = models.CharField(
+        _("status"), max_length=12, choices=VehicleStatus, default=VehicleStatus.AVAILABLE
+    )
+    odometer_km = models.PositiveIntegerField(_("odometer (km)"), default=0)
+
+    objects = VehicleQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("vehicle")
+        verbose_name_plural = _("vehicles")
+        ordering = ["plate"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(base_building__isnull=True) | models.Q(base_depot__isnull=True),
+                name="fleet_vehicle_one_base",
+                violation_error_message=_("A vehicle is based at a building or a depot, not both."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.plate
+
+    def natural_key(self) -> tuple[str]:
+        return (self.plate,)
+
+    def clean(self) -> None:
+        if self.energy == Energy.NEV and self.plate and len(self.plate) != 8:
+            raise ValidationError({"plate": _("New-energy plates have 8 characters.")})

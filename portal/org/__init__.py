@@ -1,0 +1,1 @@
+"""Administrative divisions, cooperation regions, units (agencies), users and their roles."""

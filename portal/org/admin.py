@@ -1,0 +1,72 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from portal.core.admin import ReferenceAdmin, ScopedAdmin
+from portal.org.choices import Role
+from portal.org.models import AdminDivision, CooperationRegion, Unit, User
+
+ACCOUNT_READERS = {Role.SECURITY_ADMIN, Role.AUDIT_ADMIN}
+
+
+@admin.register(AdminDivision)
+class AdminDivisionAdmin(ReferenceAdmin):
+    list_display = ["code", "name", "level", "parent", "valid_to"]
+    list_filter = ["level"]
+    search_fields = ["code", "name", "name_pinyin", "pinyin_initials"]
+    raw_id_fields = ["parent"]
+
+
+@admin.register(CooperationRegion)
+class CooperationRegionAdmin(ReferenceAdmin):
+    list_display = ["name", "kind"]
+    list_filter = ["kind"]
+    filter_horizontal = ["members"]
+
+
+@admin.register(Unit)
+class UnitAdmin(ScopedAdmin):
+    list_display = ["name", "credit_code", "kind", "level", "division", "synthetic"]
+    list_filter = ["kind", "level", "synthetic"]
+    search_fields = ["name", "short_name", "credit_code", "address", "division__name"]
+    autocomplete_fields = ["division", "parent"]
+    list_select_related = ["division"]
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    """Accounts: only the security administrator grants roles, and never to their own account."""
+
+    list_display = ["username", "role", "unit", "clearance", "is_active", "is_staff"]
+    list_filter = ["role", "clearance", "is_active"]
+    list_select_related = ["unit"]
+    fieldsets = (
+        *DjangoUserAdmin.fieldsets,
+        (_("Unit and role"), {"fields": ("unit", "role", "clearance")}),
+    )
+
+    def _reader(self, request: HttpRequest) -> bool:
+        user = request.user
+        return user.is_superuser or getattr(user, "role", None) in ACCOUNT_READERS
+
+    def _granter(self, request: HttpRequest) -> bool:
+        user = request.user
+        return user.is_superuser or getattr(user, "role", None) == Role.SECURITY_ADMIN
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return self._reader(request)
+
+    def has_view_permission(self, request: HttpRequest, obj: User | None = None) -> bool:
+        return self._reader(request)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return self._granter(request)
+
+    def has_change_permission(self, request: HttpRequest, obj: User | None = None) -> bool:
+        if obj is not None and obj.pk == request.user.pk and not request.user.is_superuser:
+            return False
+        return self._granter(request)
+
+    def has_delete_permission(self, request: HttpRequest, obj: User | None = None) -> bool:
+        return self.has_change_permission(request, obj)

@@ -1,0 +1,5 @@
+from portal.org.scoping import ScopedQuerySet
+
+
+class ParcelQuerySet(ScopedQuerySet):
+    unit_path = "holder"
