@@ -33,6 +33,8 @@ ALLOWED_HOSTS = env.get_list(
 CSRF_TRUSTED_ORIGINS = env.get_list("TIANFU_CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
+    # First, so its templates (admin branding) override the admin's own.
+    "portal.core",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -47,7 +49,6 @@ INSTALLED_APPS = [
     "pgtrigger",
     "pghistory",
     "pghistory.admin",
-    "portal.core",
     "portal.org",
     "portal.buildings",
     "portal.parcels",
@@ -184,6 +185,7 @@ LEAFLET_CONFIG = {
     "DEFAULT_ZOOM": 6,
     "RESET_VIEW": False,
     "NO_GLOBALS": True,
+    "ATTRIBUTION_PREFIX": "Leaflet",
 }
 
 # History: database triggers record every insert, update and delete (bulk ones included) with the
