@@ -211,3 +211,17 @@ def test_only_security_admin_manages_accounts(client, world):
     units, _ = world
     client.force_login(user_for(Role.PROVINCE_ADMIN, units["wuhou"]))
     assert client.get(reverse("admin:org_user_changelist")).status_code == 403
+
+
+def test_admin_autocomplete_offers_only_units_in_scope(client, world):
+    units, _ = world
+    client.force_login(user_for(Role.DIVISION_ADMIN, units["jinjiang"]))
+    response = client.get(
+        reverse("admin:autocomplete"),
+        {"app_label": "fleet", "model_name": "vehicle", "field_name": "holder", "term": "测试单位"},
+    )
+    assert response.status_code == 200
+    offered = {int(item["id"]) for item in response.json()["results"]}
+    assert units["jinjiang"].pk in offered
+    assert units["fucheng"].pk not in offered
+    assert units["wuhou"].pk not in offered
