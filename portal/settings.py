@@ -48,13 +48,13 @@ INSTALLED_APPS = [
     "procrastinate.contrib.django",
     "pgtrigger",
     "pghistory",
-    "pghistory.admin",
     "portal.org",
     "portal.buildings",
     "portal.parcels",
     "portal.assets",
     "portal.depots",
     "portal.fleet",
+    "portal.demo",
 ]
 
 MIDDLEWARE = [

@@ -10,6 +10,7 @@ from django.db import models
 from django.http import HttpRequest
 from leaflet.admin import LeafletGeoAdminMixin
 
+from portal.core.history_admin import HistoryAdminMixin
 from portal.core.services import OutOfScopeError, save_record
 from portal.org.choices import Role
 from portal.org.scoping import Reach, edit_scope, read_scope
@@ -24,7 +25,7 @@ class MapWidgetMixin(LeafletGeoAdminMixin):
         js = ("core/js/admin-basemap.js",)
 
 
-class ScopedAdmin(MapWidgetMixin, admin.ModelAdmin):  # type: ignore[type-arg]
+class ScopedAdmin(HistoryAdminMixin, MapWidgetMixin, admin.ModelAdmin):  # type: ignore[type-arg]
     """Lists, views and edits only what the user's scope allows; foreign keys offer the same."""
 
     def get_queryset(self, request: HttpRequest) -> models.QuerySet[Any]:
@@ -89,7 +90,7 @@ class ScopedInline(admin.TabularInline):  # type: ignore[type-arg]
         return self.has_add_permission(request, obj)
 
 
-class ReferenceAdmin(MapWidgetMixin, admin.ModelAdmin):  # type: ignore[type-arg]
+class ReferenceAdmin(HistoryAdminMixin, MapWidgetMixin, admin.ModelAdmin):  # type: ignore[type-arg]
     """Code tables and divisions: every role reads them, the province and system admins edit."""
 
     def has_module_permission(self, request: HttpRequest) -> bool:

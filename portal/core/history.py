@@ -23,8 +23,9 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from functools import cache
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final, TypeAlias
 from zoneinfo import ZoneInfo
 
 import pghistory.middleware
@@ -36,9 +37,9 @@ from django.contrib.auth import get_user_model
 from django.contrib.gis.db.models import GeometryField
 from django.db import connections, models
 from django.http import HttpRequest
+from django.utils.dateparse import parse_datetime
 from django.utils.text import capfirst
-from django.utils.translation import gettext
-from django.utils.translation import pgettext_lazy
+from django.utils.translation import gettext, pgettext_lazy
 from pghistory.core import event_models
 from pghistory.models import Context, Events
 from shapely.geometry.base import BaseGeometry
@@ -81,7 +82,14 @@ _GUARD_QUERY: Final = """
                         'tianfu_history_keep_context')
 """
 
-Target = models.Model | models.QuerySet[Any] | Sequence[models.Model] | type[models.Model]
+if TYPE_CHECKING:
+    Field: TypeAlias = models.Field[Any, Any]
+else:
+    Field = models.Field
+# A tracked object, a queryset or list of them, or a tracked model (all of its events).
+Target: TypeAlias = (
+    models.Model | models.QuerySet[Any] | Sequence[models.Model] | type[models.Model]
+)
 
 
 class HistoryMiddleware(pghistory.middleware.HistoryMiddleware):
@@ -212,7 +220,8 @@ def to_entries(events: Iterable[Events]) -> list[HistoryEntry]:
 
 
 def _usernames(events: Sequence[Events]) -> dict[Any, str]:
-    ids = {(event.pgh_context or {}).get("user") for event in events} - {None}
+    contexts: list[dict[str, Any]] = [event.pgh_context or {} for event in events]
+    ids = {context.get("user") for context in contexts} - {None}
     if not ids:
         return {}
     user_model = get_user_model()
@@ -221,7 +230,7 @@ def _usernames(events: Sequence[Events]) -> dict[Any, str]:
 
 
 def _entry(event: Events, names: dict[Any, str]) -> HistoryEntry:
-    context = event.pgh_context or {}
+    context: dict[str, Any] = event.pgh_context or {}
     user_id = context.get("user")
     return HistoryEntry(
         event_id=event.pgh_id,
@@ -239,7 +248,7 @@ def _entry(event: Events, names: dict[Any, str]) -> HistoryEntry:
 
 
 @cache
-def _columns(label: str) -> dict[str, models.Field[Any, Any]]:
+def _columns(label: str) -> dict[str, Field]:
     """The concrete fields of a tracked model by database column, in declaration order."""
     model = apps.get_model(label)
     return {field.column: field for field in model._meta.concrete_fields}
@@ -247,7 +256,7 @@ def _columns(label: str) -> dict[str, models.Field[Any, Any]]:
 
 def _pairs(event: Events) -> dict[str, tuple[Any, Any]]:
     """Column → (before, after): every set value for inserts and deletes, the diff otherwise."""
-    data = event.pgh_data or {}
+    data: dict[str, Any] = event.pgh_data or {}
     if event.pgh_label == "insert":
         return {key: (None, value) for key, value in data.items() if value not in (None, "")}
     if event.pgh_label == "delete":
@@ -263,8 +272,10 @@ def _changes(event: Events) -> tuple[FieldChange, ...]:
     return tuple(_change(key, *pairs[key], columns.get(key)) for key in keys)
 
 
-def _change(name: str, before: Any, after: Any, field: models.Field[Any, Any] | None) -> FieldChange:
+def _change(name: str, before: Any, after: Any, field: Field | None) -> FieldChange:
     label = str(capfirst(field.verbose_name)) if field is not None else name
+    if isinstance(field, models.DateTimeField):
+        before, after = _shanghai(before), _shanghai(after)
     if isinstance(field, GeometryField):
         geometry = _geometry_change(before, after, field.srid)
         return FieldChange(
@@ -279,11 +290,21 @@ def _change(name: str, before: Any, after: Any, field: models.Field[Any, Any] | 
     return FieldChange(name, label, before, after, _text(field, before), _text(field, after))
 
 
-def _text(field: models.Field[Any, Any] | None, value: Any) -> str:
+def _shanghai(value: Any) -> Any:
+    """A timestamp PostgreSQL wrote in the session's UTC, as ISO 8601 in Asia/Shanghai."""
+    moment = parse_datetime(value) if isinstance(value, str) else None
+    if moment is None or moment.tzinfo is None:
+        return value
+    return moment.astimezone(SHANGHAI).isoformat(timespec="seconds")
+
+
+def _text(field: Field | None, value: Any) -> str:
     if value is None:
         return ""
     if field is not None and field.choices:
         return str(dict(field.flatchoices).get(value, value))
+    if isinstance(field, models.DecimalField) and isinstance(value, int | float):
+        return f"{Decimal(str(value)):.{field.decimal_places}f}"
     if isinstance(value, bool):
         return gettext("Yes") if value else gettext("No")
     if isinstance(value, dict | list):
@@ -311,11 +332,11 @@ def _measure_kind(geometry: BaseGeometry | None) -> str:
 
 
 def _measured(geometry: BaseGeometry | None, measure: str) -> float | None:
-    if geometry is None or geometry.is_empty or _measure_kind(geometry) != measure:
+    if not measure or geometry is None or geometry.is_empty:
         return None
-    if measure == "area_m2":
-        return geodesic_area_m2(geometry)
-    return geodesic_length_m(geometry) if measure else None
+    if _measure_kind(geometry) != measure:
+        return None
+    return geodesic_area_m2(geometry) if measure == "area_m2" else geodesic_length_m(geometry)
 
 
 def _geometry_change(before: Any, after: Any, srid: int) -> GeometryChange:
@@ -328,7 +349,7 @@ def _preview(geometry: BaseGeometry | None) -> str:
     """Short WKT for a table cell: six decimals (about 0.1 m), cut after a few coordinates."""
     if geometry is None:
         return ""
-    wkt = shapely.to_wkt(geometry, rounding_precision=6)
+    wkt = str(shapely.to_wkt(geometry, rounding_precision=6))
     return wkt if len(wkt) <= WKT_PREVIEW_CHARS else wkt[:WKT_PREVIEW_CHARS] + "…"
 
 
@@ -380,7 +401,7 @@ def _change_cells(change: FieldChange | None) -> list[str]:
 
 
 def _wkt(geometry: BaseGeometry | None) -> str:
-    return "" if geometry is None else shapely.to_wkt(geometry, rounding_precision=-1)
+    return "" if geometry is None else str(shapely.to_wkt(geometry, rounding_precision=-1))
 
 
 def _json_lines(entries: Iterable[HistoryEntry]) -> str:

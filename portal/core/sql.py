@@ -6,6 +6,12 @@ POSTGIS_VERSION = "SELECT extversion FROM pg_extension WHERE extname = 'postgis'
 SERVER_VERSION = "SHOW server_version"
 
 
+# Re-apply the history guards (migration core 0001) to tracked tables added since; idempotent.
+GUARD_HISTORY = """
+SELECT tianfu_guard_history() WHERE to_regprocedure('tianfu_guard_history()') IS NOT NULL
+"""
+
+
 def scalar(connection: BaseDatabaseWrapper, query: str) -> str | None:
     """Run a one-value query and return its value (None when it returns no row)."""
     with connection.cursor() as cursor:

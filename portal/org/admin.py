@@ -4,6 +4,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from portal.core.admin import ReferenceAdmin, ScopedAdmin
+from portal.core.history_admin import HistoryAdminMixin
 from portal.org.choices import Role
 from portal.org.models import AdminDivision, CooperationRegion, Unit, User
 
@@ -35,7 +36,7 @@ class UnitAdmin(ScopedAdmin):
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(HistoryAdminMixin, DjangoUserAdmin):
     """Accounts: only the security administrator grants roles, and never to their own account."""
 
     list_display = ["username", "role", "unit", "clearance", "is_active", "is_staff"]

@@ -11,7 +11,9 @@ def test_building_map_widget_draws_the_offline_basemap(page, live_server):
     user = UserFactory(role=Role.PROVINCE_ADMIN)
     division("510107")
     building = BuildingFactory(managing_unit=user.unit)
-    page.goto(f"{live_server.url}/admin/login/?next=/admin/buildings/building/{building.pk}/change/")
+    page.goto(
+        f"{live_server.url}/admin/login/?next=/admin/buildings/building/{building.pk}/change/"
+    )
     page.fill("#id_username", user.username)
     page.fill("#id_password", PASSWORD)
     page.click("input[type=submit]")

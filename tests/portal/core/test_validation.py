@@ -29,7 +29,7 @@ def test_self_intersection_is_named_with_its_location():
 
 
 def test_empty_geometry_is_refused():
-    with pytest.raises(ValidationError, match="empty|空"):
+    with pytest.raises(ValidationError, match=r"empty|空"):
         validate_geometry(MultiPolygon(srid=4490))
 
 

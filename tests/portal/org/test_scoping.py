@@ -48,7 +48,9 @@ def world():
         "wuhou": UnitFactory(division_code="510107"),
         "fucheng": UnitFactory(division_code="510703"),
     }
-    records = {(model, key): make(model, unit) for model in FACTORIES for key, unit in units.items()}
+    records = {
+        (model, key): make(model, unit) for model in FACTORIES for key, unit in units.items()
+    }
     return units, records
 
 
@@ -75,7 +77,7 @@ def test_unit_officer_reads_and_edits_only_its_unit(world, model):
 
 @pytest.mark.parametrize("model", list(FACTORIES))
 def test_county_admin_reaches_its_county_city_admin_its_city(world, model):
-    units, records = world
+    _, records = world
     county = user_for(Role.DIVISION_ADMIN, UnitFactory(division_code="510104"))
     city = user_for(Role.DIVISION_ADMIN, UnitFactory(division_code="510100"))
     assert visible(model, county) == editable(model, county) == {records[model, "jinjiang"].pk}
@@ -138,7 +140,7 @@ ADMIN_URLS = {
 
 @pytest.mark.parametrize("model", list(FACTORIES))
 def test_admin_lists_and_opens_only_own_records(client, world, model):
-    units, records = world
+    _, records = world
     client.force_login(user_for(Role.DIVISION_ADMIN, UnitFactory(division_code="510104")))
     listing = client.get(reverse(f"{ADMIN_URLS[model]}_changelist"))
     assert listing.status_code == 200
