@@ -7,6 +7,7 @@ fixture builder, an upload or a form:
 * :func:`validate_polygonal` rejects missing, empty, non-polygonal and invalid geometries with
   a message naming the problem and where it is (``self-intersection at (104.06, 30.65)``);
 * :func:`to_multipolygon` normalises polygonal input to a ``MultiPolygon``;
+* :func:`repair_polygonal` repairs an invalid polygon, for callers that were asked to;
 * :func:`check_coverage` verifies that a set of polygons forms a coverage (no overlaps, and
   neighbours share their vertices exactly), as administrative divisions must;
 * :func:`simplify_coverage` simplifies such a set as a whole, so that neighbours keep one
@@ -132,6 +133,29 @@ def to_multipolygon(geom: BaseGeometry, *, field: str = "geometry") -> MultiPoly
         f"{field} is a {geom.geom_type}, expected polygonal geometry",
         user_message=f"The {field} must be a polygon or multipolygon, not a {geom.geom_type}.",
     )
+
+
+def repair_polygonal(geom: BaseGeometry, *, field: str = "geometry") -> MultiPolygon:
+    """Repair an invalid polygonal geometry into a valid MultiPolygon, on explicit request only.
+
+    ``shapely.make_valid`` with the "structure" method rebuilds rings by their structure (a
+    bow-tie becomes two triangles, an overlapping part is merged); lines and points that the
+    repair leaves behind are dropped, since they have no area.
+
+    Raises
+    ------
+    GeometryError
+        If nothing polygonal remains, e.g. for a ring collapsed to a line.
+    """
+    repaired = shapely.make_valid(geom, method="structure", keep_collapsed=False)
+    parts = [part for part in shapely.get_parts(repaired) if part.geom_type.endswith("Polygon")]
+    polygons = [poly for part in parts for poly in to_multipolygon(part, field=field).geoms]
+    if not polygons:
+        raise GeometryError(
+            f"{field} has no area left after repair",
+            user_message=f"The {field} cannot be repaired: it encloses no area.",
+        )
+    return to_multipolygon(shapely.union_all(polygons), field=field)
 
 
 def _labels(geoms: Sequence[BaseGeometry], labels: Sequence[str] | None) -> list[str]:

@@ -10,6 +10,8 @@ from django.db import models
 from django.http import HttpRequest
 from leaflet.admin import LeafletGeoAdminMixin
 
+from portal.core.forms import GeometryRepairFormMixin
+from portal.core.geometry import polygon_fields
 from portal.core.history_admin import HistoryAdminMixin
 from portal.core.services import OutOfScopeError, save_record
 from portal.org.choices import Role
@@ -19,10 +21,25 @@ REFERENCE_EDITORS = {Role.PROVINCE_ADMIN, Role.SYSTEM_ADMIN}
 
 
 class MapWidgetMixin(LeafletGeoAdminMixin):
-    """Leaflet widgets over our offline basemap (division boundaries), never a public tile host."""
+    """Leaflet widgets over our offline basemap (division boundaries), never a public tile host.
+
+    Models with polygons get an explicit "repair invalid geometry" choice on their form.
+    """
 
     class Media:
         js = ("core/js/admin-basemap.js",)
+
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> Any:
+        names = tuple(polygon_fields(self.model))  # type: ignore[attr-defined]
+        if names:
+            kwargs["form"] = type(
+                "RepairingForm",
+                (GeometryRepairFormMixin, self.form),  # type: ignore[attr-defined]
+                {"polygon_field_names": names},
+            )
+        return super().get_form(request, obj, change, **kwargs)  # type: ignore[misc]
 
 
 class ScopedAdmin(HistoryAdminMixin, MapWidgetMixin, admin.ModelAdmin):  # type: ignore[type-arg]

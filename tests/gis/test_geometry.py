@@ -25,6 +25,7 @@ from gis.geometry import (
     check_coverage,
     count_vertices,
     gcj02_to_wgs84_geometries,
+    repair_polygonal,
     simplify_coverage,
     to_multipolygon,
     validate_polygonal,
@@ -262,3 +263,18 @@ def test_gis_geometry_imports_without_django() -> None:
         [sys.executable, "-c", check], cwd=REPO_ROOT, capture_output=True, text=True, check=False
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_repair_turns_a_bowtie_into_two_triangles() -> None:
+    bowtie = shapely.from_wkt("POLYGON((0 0, 1 1, 1 0, 0 1, 0 0))")
+    repaired = repair_polygonal(bowtie)
+    assert repaired.geom_type == "MultiPolygon"
+    assert shapely.is_valid(repaired)
+    assert len(repaired.geoms) == 2
+    assert repaired.area == pytest.approx(0.5)
+
+
+def test_repair_refuses_a_ring_without_area() -> None:
+    flat = shapely.from_wkt("POLYGON((0 0, 1 1, 2 2, 0 0))")
+    with pytest.raises(GeometryError, match="no area left"):
+        repair_polygonal(flat)

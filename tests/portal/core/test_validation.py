@@ -4,6 +4,7 @@ import pytest
 from django.contrib.gis.geos import GEOSGeometry, MultiPolygon, Polygon
 from django.core.exceptions import ValidationError
 from django.forms import modelform_factory
+from django.urls import reverse
 
 from portal.assets.models import Asset
 from portal.core.services import RecordInvalidError, save_record
@@ -88,3 +89,28 @@ def test_parcel_area_is_geodesic_metres():
     # 0.001° x 0.001° at 30.66°N is about 96 m x 111 m.
     assert 10_000 < parcel.area_m2 < 11_500
     assert Parcel.objects.filter(pk=parcel.pk, area_m2__gt=10_000).exists()
+
+
+def parcel_post(unit, geom):
+    return {
+        "registry_no": "ZD-REPAIR-1",
+        "holder": unit.pk,
+        "division": unit.division.pk,
+        "right_type": "allocated",
+        "land_use": "organ",
+        "title_status": "unregistered",
+        "geom": geom,
+    }
+
+
+def test_admin_refuses_invalid_polygon_unless_repair_is_asked(client):
+    officer = UserFactory(role=Role.UNIT_OFFICER)
+    client.force_login(officer)
+    url = reverse("admin:parcels_parcel_add")
+    refused = client.post(url, parcel_post(officer.unit, BOWTIE))
+    assert "Self-intersection" in str(refused.context["adminform"].form.errors["geom"])
+    assert not Parcel.objects.filter(registry_no="ZD-REPAIR-1").exists()
+    client.post(url, {**parcel_post(officer.unit, BOWTIE), "repair_geometry": "on"})
+    parcel = Parcel.objects.get(registry_no="ZD-REPAIR-1")
+    assert parcel.geom.valid
+    assert len(parcel.geom) == 2  # the bow-tie's two triangles
