@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from gis.codes import parse_real_estate_unit_code
 from gis.errors import CodeError
@@ -31,7 +32,10 @@ class Parcel(RegistryModel):
     )
     certificate_no = models.CharField(_("certificate number"), max_length=60, blank=True)
     holder = models.ForeignKey(
-        "org.Unit", verbose_name=_("holder"), on_delete=models.PROTECT, related_name="parcels"
+        "org.Unit",
+        verbose_name=pgettext_lazy("parcel", "holder"),
+        on_delete=models.PROTECT,
+        related_name="parcels",
     )
     division = models.ForeignKey(
         "org.AdminDivision", verbose_name=_("division"), on_delete=models.PROTECT
