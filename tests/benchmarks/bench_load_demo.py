@@ -5,7 +5,7 @@ three foreign keys; the baseline is a COPY of identical rows into a temporary ta
 them. The ratio is the price of "history of everything" at bulk-load time; peak Python memory
 must not grow with the row count (the generator works in chunks).
 
-TIANFU_BENCH_DEMO_ASSETS sets the row count (default 200,000).
+TIANFU_BENCH_DEMO_ASSETS sets the row count (default 1,000,000: the full demo scale).
 """
 
 import dataclasses
@@ -25,7 +25,7 @@ from portal.demo.scales import SCALES, stage_rng
 from portal.demo.services import build_world, immediate_constraints, write_units_stage
 from tests.benchmarks.conftest import LINES, Figure
 
-ROWS = int(os.environ.get("TIANFU_BENCH_DEMO_ASSETS", "200000"))
+ROWS = int(os.environ.get("TIANFU_BENCH_DEMO_ASSETS", "1000000"))
 RAW_TABLE = "bench_demo_asset_raw"
 # Per row the history trigger runs a PL/pgSQL INSERT (with its context lookup) into a second table
 # with seven more indexes, and three foreign keys are checked: measured at about 9x a bare COPY
