@@ -1,0 +1,31 @@
+import django_filters
+from django.utils.translation import gettext_lazy as _
+
+from portal.assets.choices import AssetStatus
+from portal.assets.models import Asset
+from portal.core.filters import RegistryFilterSet
+
+
+class AssetFilterSet(RegistryFilterSet):
+    status = django_filters.MultipleChoiceFilter(choices=AssetStatus.choices, label=_("status"))
+    category = django_filters.CharFilter(
+        field_name="category__code", lookup_expr="startswith", label=_("category code")
+    )
+    min_value = django_filters.NumberFilter(
+        field_name="net_value", lookup_expr="gte", label=_("net value from (yuan)")
+    )
+    max_value = django_filters.NumberFilter(
+        field_name="net_value", lookup_expr="lte", label=_("net value up to (yuan)")
+    )
+    acquired_after = django_filters.DateFilter(
+        field_name="acquired_on", lookup_expr="gte", label=_("acquired on or after")
+    )
+    acquired_before = django_filters.DateFilter(
+        field_name="acquired_on", lookup_expr="lte", label=_("acquired on or before")
+    )
+
+    search_fields = ("name", "ledger_code", "model_spec")
+
+    class Meta:
+        model = Asset
+        fields: list[str] = []
