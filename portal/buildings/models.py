@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 import pghistory
 from django.contrib.gis.db import models
 from django.core.validators import MinValueValidator
@@ -95,6 +97,9 @@ class Floor(models.Model):
     def __str__(self) -> str:
         return f"{self.building} {self.number}F"
 
+    def natural_key(self) -> tuple[str, str, int]:
+        return (*self.building.natural_key(), self.number)
+
 
 @pghistory.track()
 class Room(models.Model):
@@ -122,6 +127,9 @@ class Room(models.Model):
 
     def __str__(self) -> str:
         return f"{self.floor.building} {self.number}"
+
+    def natural_key(self) -> tuple[str, str, int, str]:
+        return (*self.floor.natural_key(), self.number)
 
 
 @pghistory.track()
@@ -151,6 +159,19 @@ class Occupancy(RegistryModel):
 
     def __str__(self) -> str:
         return f"{self.unit} @ {self.building}"
+
+    def natural_key(self) -> tuple[str, str, str]:
+        return (self.unit.credit_code, *self.building.natural_key())
+
+    @property
+    def staff_count(self) -> int:
+        return sum(int(count) for count in self.staff_by_rank.values())
+
+    @property
+    def area_per_person_m2(self) -> Decimal | None:
+        """Usable area per person here, to compare with the space standard; None without staff."""
+        staff = self.staff_count
+        return (self.usable_area_m2 / staff).quantize(Decimal("0.01")) if staff else None
 
 
 @pghistory.track()

@@ -112,3 +112,6 @@ class StockItem(RegistryModel):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.depot})"
+
+    def natural_key(self) -> tuple[str, str, str]:
+        return (self.depot.code, self.category.code, self.batch_no)

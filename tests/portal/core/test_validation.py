@@ -114,3 +114,20 @@ def test_admin_refuses_invalid_polygon_unless_repair_is_asked(client):
     parcel = Parcel.objects.get(registry_no="ZD-REPAIR-1")
     assert parcel.geom.valid
     assert len(parcel.geom) == 2  # the bow-tie's two triangles
+
+
+def test_area_per_person_from_occupancy():
+    from decimal import Decimal
+
+    from portal.buildings.models import Occupancy
+    from tests.factories import BuildingFactory
+
+    building = BuildingFactory()
+    occupancy = Occupancy.objects.create(
+        unit=building.managing_unit,
+        building=building,
+        usable_area_m2=Decimal("450.00"),
+        staff_by_rank={"division_chief": 2, "staff": 23},
+    )
+    assert occupancy.staff_count == 25
+    assert occupancy.area_per_person_m2 == Decimal("18.00")
