@@ -1,5 +1,7 @@
 """Bad input is refused with a message naming the problem, and nothing is half-written."""
 
+from decimal import Decimal
+
 import pytest
 from django.contrib.gis.geos import GEOSGeometry, MultiPolygon, Polygon
 from django.core.exceptions import ValidationError
@@ -7,11 +9,18 @@ from django.forms import modelform_factory
 from django.urls import reverse
 
 from portal.assets.models import Asset
+from portal.buildings.models import Occupancy
 from portal.core.services import RecordInvalidError, save_record
 from portal.core.validators import validate_credit_code, validate_geometry
 from portal.org.choices import Role
 from portal.parcels.models import Parcel
-from tests.factories import AssetFactory, ParcelFactory, UnitFactory, UserFactory
+from tests.factories import (
+    AssetFactory,
+    BuildingFactory,
+    ParcelFactory,
+    UnitFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -117,11 +126,6 @@ def test_admin_refuses_invalid_polygon_unless_repair_is_asked(client):
 
 
 def test_area_per_person_from_occupancy():
-    from decimal import Decimal
-
-    from portal.buildings.models import Occupancy
-    from tests.factories import BuildingFactory
-
     building = BuildingFactory()
     occupancy = Occupancy.objects.create(
         unit=building.managing_unit,
