@@ -2,7 +2,8 @@
 
 Every channel (admin, pages, API, tiles, exports) reaches records through
 ``Model.objects.visible_to(user)`` and ``editable_by(user)``, which build their filter here from the
-user's role and unit. A registry queryset only names the path from its model to the owning unit.
+user's role and unit, and hide records classified above the user's clearance. A registry queryset
+only names the path from its model to the owning unit.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import TYPE_CHECKING, ClassVar, Self
 from django.db import models
 from django.db.models import Q
 
+from portal.core.choices import Confidentiality
 from portal.org.choices import Role
 
 if TYPE_CHECKING:
@@ -114,13 +116,29 @@ def owning_unit(obj: models.Model) -> Unit | None:
     return target  # type: ignore[return-value]
 
 
+def cleared_levels(user: User) -> list[str]:
+    """Confidentiality levels ``user`` may see: up to their clearance (all for a superuser)."""
+    levels = list(Confidentiality.values)
+    if user.is_superuser:
+        return levels
+    clearance = getattr(user, "clearance", Confidentiality.PUBLIC)
+    return levels[: Confidentiality.rank(clearance) + 1]
+
+
+def cleared_q(model: type[models.Model], user: User) -> Q:
+    """Hide records classified above the user's clearance, for models that carry a level."""
+    if not any(f.name == "confidentiality" for f in model._meta.get_fields()):
+        return Q()
+    return Q(confidentiality__in=cleared_levels(user))
+
+
 class ScopedQuerySet(models.QuerySet):  # type: ignore[type-arg]
     """Base of every registry queryset; subclasses set ``unit_path``."""
 
     unit_path: ClassVar[str]
 
     def visible_to(self, user: User) -> Self:
-        return self.filter(read_scope(user).q(self.unit_path))
+        return self.filter(read_scope(user).q(self.unit_path), cleared_q(self.model, user))
 
     def editable_by(self, user: User) -> Self:
-        return self.filter(edit_scope(user).q(self.unit_path))
+        return self.filter(edit_scope(user).q(self.unit_path), cleared_q(self.model, user))

@@ -227,3 +227,14 @@ def test_admin_autocomplete_offers_only_units_in_scope(client, world):
     assert units["jinjiang"].pk in offered
     assert units["fucheng"].pk not in offered
     assert units["wuhou"].pk not in offered
+
+
+def test_records_above_the_users_clearance_are_hidden(world):
+    units, _ = world
+    secret = AssetFactory(holder=units["jinjiang"], confidentiality="secret")
+    internal = UserFactory(role=Role.PROVINCE_ADMIN, unit=units["jinjiang"], clearance="internal")
+    cleared = UserFactory(role=Role.PROVINCE_ADMIN, unit=units["jinjiang"], clearance="secret")
+    assert secret.pk not in visible(Asset, internal)
+    assert secret.pk in visible(Asset, cleared)
+    assert secret.pk not in editable(Asset, internal)
+    assert secret.pk in editable(Asset, cleared)
