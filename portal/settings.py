@@ -42,8 +42,12 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.gis",
+    "django_filters",
     "rest_framework",
+    "rest_framework.authtoken",
     "rest_framework_gis",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "leaflet",
     "procrastinate.contrib.django",
     "pgtrigger",
@@ -55,6 +59,7 @@ INSTALLED_APPS = [
     "portal.depots",
     "portal.fleet",
     "portal.demo",
+    "portal.maps",
 ]
 
 MIDDLEWARE = [

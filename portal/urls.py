@@ -11,6 +11,7 @@ urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
     path("admin/", admin.site.urls),
     path("favicon.ico", RedirectView.as_view(url=static("core/img/favicon.svg"), permanent=True)),
+    path("", include("portal.maps.urls")),
     path("", include("portal.org.urls")),
     path("", include("portal.core.urls")),
 ]

@@ -1,0 +1,127 @@
+"""The map's layers: one registry read by the tiles, the map page, search and spatial queries.
+
+A layer names its model, the FilterSet shared with the API, the geometry it is drawn with (a
+field, or a path such as ``base_building__geom`` for vehicles), the attributes its features carry
+and the zoom below which features are aggregated into counts per grid cell.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from portal.assets.filters import AssetFilterSet
+from portal.assets.models import Asset
+from portal.buildings.filters import BuildingFilterSet
+from portal.buildings.models import Building
+from portal.depots.filters import DepotFilterSet
+from portal.depots.models import Depot
+from portal.fleet.filters import VehicleFilterSet
+from portal.fleet.models import Vehicle
+from portal.org.filters import UnitFilterSet
+from portal.org.models import Unit
+from portal.parcels.filters import ParcelFilterSet
+from portal.parcels.models import Parcel
+
+
+@dataclass(frozen=True)
+class Layer:
+    name: str
+    label: str | Promise
+    model: type[Any]
+    filterset: type[Any]
+    geometry: str
+    kind: Literal["point", "polygon"]
+    properties: tuple[str, ...]
+    style_by: str | None
+    detail_path: str
+    aggregate_below_zoom: int
+    group: str | Promise
+
+
+LAYERS: dict[str, Layer] = {
+    layer.name: layer
+    for layer in (
+        Layer(
+            name="units",
+            label=_("units"),
+            model=Unit,
+            filterset=UnitFilterSet,
+            geometry="location",
+            kind="point",
+            properties=("name", "kind", "level"),
+            style_by="kind",
+            detail_path="/units/{pk}/",
+            aggregate_below_zoom=8,
+            group=_("Organisation"),
+        ),
+        Layer(
+            name="buildings",
+            label=_("office buildings"),
+            model=Building,
+            filterset=BuildingFilterSet,
+            geometry="footprint",
+            kind="polygon",
+            properties=("name", "use_type", "usable_area_m2"),
+            style_by="use_type",
+            detail_path="/buildings/{pk}/",
+            aggregate_below_zoom=12,
+            group=_("Office buildings"),
+        ),
+        Layer(
+            name="parcels",
+            label=_("parcels and title status"),
+            model=Parcel,
+            filterset=ParcelFilterSet,
+            geometry="geom",
+            kind="polygon",
+            properties=("registry_no", "title_status", "area_m2"),
+            style_by="title_status",
+            detail_path="/parcels/{pk}/",
+            aggregate_below_zoom=12,
+            group=_("Parcels and titles"),
+        ),
+        Layer(
+            name="assets",
+            label=_("assets by status"),
+            model=Asset,
+            filterset=AssetFilterSet,
+            geometry="geom",
+            kind="point",
+            properties=("name", "ledger_code", "status", "net_value"),
+            style_by="status",
+            detail_path="/assets/{pk}/",
+            aggregate_below_zoom=13,
+            group=_("State assets"),
+        ),
+        Layer(
+            name="depots",
+            label=_("depots"),
+            model=Depot,
+            filterset=DepotFilterSet,
+            geometry="geom",
+            kind="point",
+            properties=("name", "kind", "capacity_m3"),
+            style_by="kind",
+            detail_path="/depots/{pk}/",
+            aggregate_below_zoom=7,
+            group=_("Depots"),
+        ),
+        Layer(
+            name="vehicles",
+            label=_("vehicles"),
+            model=Vehicle,
+            filterset=VehicleFilterSet,
+            geometry="base_building__geom",
+            kind="point",
+            properties=("plate", "vehicle_type", "status"),
+            style_by="status",
+            detail_path="/vehicles/{pk}/",
+            aggregate_below_zoom=10,
+            group=_("Official vehicles"),
+        ),
+    )
+}
