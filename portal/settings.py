@@ -115,7 +115,9 @@ DATABASES = {
         # PostGIS is not a trusted extension, so an unprivileged role cannot create it in a fresh
         # test database; `make test` prepares a template that already has it.
         "TEST": {
-            "TEMPLATE": env.get_str("TIANFU_TEST_DB_TEMPLATE", default=f"{_db.name}_template")
+            "TEMPLATE": env.get_str("TIANFU_TEST_DB_TEMPLATE", default=f"{_db.name}_template"),
+            # Lets two test runs share one server without dropping each other's database.
+            "NAME": env.get_str("TIANFU_TEST_DB_NAME", default="") or None,
         },
     }
 }
