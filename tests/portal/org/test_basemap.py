@@ -23,7 +23,8 @@ def test_basemap_is_rfc7946_and_cached(client):
         while isinstance(position[0], list):
             position = position[0]
         lon, lat = position
-        assert 97 < lon < 111 and 26 < lat < 35  # lon/lat order
+        assert 97 < lon < 111  # lon/lat order
+        assert 26 < lat < 35
     again = client.get(reverse("org:division_basemap"), HTTP_IF_NONE_MATCH=response["ETag"])
     assert again.status_code == 304
 
