@@ -111,7 +111,13 @@ DATABASES = {
         # PostgreSQL restarts.
         "CONN_MAX_AGE": env.get_int("TIANFU_DB_CONN_MAX_AGE", 60),
         "CONN_HEALTH_CHECKS": True,
-        "OPTIONS": {"connect_timeout": env.get_int("TIANFU_DB_CONNECT_TIMEOUT", 5)},
+        "OPTIONS": {
+            "connect_timeout": env.get_int("TIANFU_DB_CONNECT_TIMEOUT", 5),
+            # No JIT compilation: PostGIS functions declare high costs, so a map tile or a bbox
+            # page of a few thousand rows crosses jit_above_cost and spends 100-500 ms compiling
+            # a query that runs in 10-300 ms (measured on vector tiles of the full demo scale).
+            "options": "-c jit=off",
+        },
         # PostGIS is not a trusted extension, so an unprivileged role cannot create it in a fresh
         # test database; `make test` prepares a template that already has it.
         "TEST": {
@@ -195,6 +201,10 @@ LEAFLET_CONFIG = {
     "ATTRIBUTION_PREFIX": "Leaflet",
 }
 
+# Tile basemaps offered besides the offline one (Tianditu with its key, an intranet server): a JSON
+# list, checked by portal.maps.basemaps when the map page reads it (see .env.example).
+TIANFU_BASEMAPS = env.get_json("TIANFU_BASEMAPS", default=[])
+
 # History: database triggers record every insert, update and delete (bulk ones included) with the
 # request's user and id; the event tables refuse updates and deletes.
 PGHISTORY_DEFAULT_TRACKERS = (
@@ -205,8 +215,35 @@ PGHISTORY_DEFAULT_TRACKERS = (
 PGHISTORY_APPEND_ONLY = True
 PGHISTORY_OBJ_FIELD = pghistory.ObjForeignKey(db_index=True)
 
+# The REST API (/api/): token first so an anonymous request gets 401 with WWW-Authenticate.
 REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_PAGINATION_CLASS": "portal.core.pagination.RegistryPagination",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "portal.core.api.exception_handler",
+    # Amounts and areas as JSON numbers, as PostGIS writes them in GeoJSON lists.
+    "COERCE_DECIMAL_TO_STRING": False,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Tianfu Atlas API",
+    "DESCRIPTION": (
+        "The asset registry of the Sichuan Government Offices Administration. Geometric models "
+        "answer RFC 7946 GeoJSON (lon/lat, EPSG:4490 ≈ WGS84); ?srid= opts into another CRS."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    # Swagger UI from the sidecar's static files: intranets cannot reach a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
 }
 
 LOG_LEVEL = env.get_choice(

@@ -11,7 +11,13 @@ urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
     path("admin/", admin.site.urls),
     path("favicon.ico", RedirectView.as_view(url=static("core/img/favicon.svg"), permanent=True)),
+    path("api/", include("portal.api_urls")),
     path("", include("portal.maps.urls")),
     path("", include("portal.org.urls")),
+    path("", include("portal.buildings.urls")),
+    path("", include("portal.parcels.urls")),
+    path("", include("portal.assets.urls")),
+    path("", include("portal.depots.urls")),
+    path("", include("portal.fleet.urls")),
     path("", include("portal.core.urls")),
 ]

@@ -2,7 +2,7 @@ import django_filters
 from django.utils.translation import gettext_lazy as _
 
 from portal.assets.choices import AssetStatus
-from portal.assets.models import Asset
+from portal.assets.models import Asset, AssetCategory
 from portal.core.filters import RegistryFilterSet
 
 
@@ -29,3 +29,13 @@ class AssetFilterSet(RegistryFilterSet):
     class Meta:
         model = Asset
         fields: list[str] = []
+
+
+class AssetCategoryFilterSet(django_filters.FilterSet):
+    code = django_filters.CharFilter(lookup_expr="startswith", label=_("code prefix"))
+    parent = django_filters.CharFilter(field_name="parent__code", label=_("parent code"))
+    q = django_filters.CharFilter(field_name="name", lookup_expr="icontains", label=_("text"))
+
+    class Meta:
+        model = AssetCategory
+        fields = ["edition"]

@@ -12,9 +12,12 @@ from typing import Any
 
 import django_filters
 from django import forms
+from django.contrib.gis.gdal import GDALException
 from django.contrib.gis.geos import GEOSException, GEOSGeometry, Point, Polygon
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from portal.core import lookups  # noqa: F401  (registers dwithin_m)
 from portal.org.models import AdminDivision
@@ -92,7 +95,7 @@ class GeoJSONGeometryField(forms.CharField):
         try:
             json.loads(value)
             geom = GEOSGeometry(value)
-        except (ValueError, GEOSException, TypeError):
+        except (ValueError, GEOSException, GDALException, TypeError):
             raise forms.ValidationError(_("intersects: not a GeoJSON geometry")) from None
         if geom.empty or not geom.valid:
             raise forms.ValidationError(
@@ -134,6 +137,8 @@ class IntersectsFilter(django_filters.Filter):
         return qs if value is None else qs.filter(**{f"{self.field_name}__intersects": value})
 
 
+# The filter has no model field of its own to infer the OpenAPI type from: a division code.
+@extend_schema_field(OpenApiTypes.STR)
 class DivisionFilter(django_filters.Filter):
     """Records whose owning unit lies in the division's subtree (the same rule as scoping)."""
 

@@ -44,3 +44,19 @@ def save_record(obj: models.Model, *, by: User) -> models.Model:
     with transaction.atomic():
         obj.save()
     return obj
+
+
+class RecordInUseError(PortalError):
+    http_status = 409
+    default_message = _("Other records still refer to this one, so it cannot be deleted.")
+
+
+def delete_record(obj: models.Model, *, by: User) -> None:
+    """Delete ``obj`` if ``by`` may edit it; records other records protect are kept."""
+    if not type(obj)._default_manager.editable_by(by).filter(pk=obj.pk).exists():  # type: ignore[attr-defined]
+        raise OutOfScopeError()
+    try:
+        with transaction.atomic():
+            obj.delete()
+    except (models.ProtectedError, models.RestrictedError) as exc:
+        raise RecordInUseError(detail=str(exc)) from None

@@ -1,7 +1,11 @@
-from django.contrib import admin
+from typing import Any
+
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
+from rest_framework.authtoken.admin import TokenAdmin as DRFTokenAdmin
+from rest_framework.authtoken.models import TokenProxy
 
 from portal.core.admin import ReferenceAdmin, ScopedAdmin
 from portal.core.history_admin import HistoryAdminMixin
@@ -71,3 +75,51 @@ class UserAdmin(HistoryAdminMixin, DjangoUserAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: User | None = None) -> bool:
         return self.has_change_permission(request, obj)
+
+
+# API tokens are credentials: like accounts, only the security administrator issues and revokes
+# them, never for their own account. A key is shown once, when issued, and only by prefix after.
+admin.site.unregister(TokenProxy)
+
+
+@admin.register(TokenProxy)
+class TokenAdmin(DRFTokenAdmin):
+    list_display = ["user", "key_prefix", "created"]
+
+    @admin.display(description=_("key"))
+    def key_prefix(self, token: TokenProxy) -> str:
+        return f"{token.key[:6]}…"
+
+    def _granter(self, request: HttpRequest) -> bool:
+        user = request.user
+        return user.is_superuser or getattr(user, "role", None) == Role.SECURITY_ADMIN
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return self._granter(request)
+
+    def has_view_permission(self, request: HttpRequest, obj: TokenProxy | None = None) -> bool:
+        return self._granter(request)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return self._granter(request)
+
+    def has_change_permission(self, request: HttpRequest, obj: TokenProxy | None = None) -> bool:
+        return False  # a token is issued or revoked, never edited
+
+    def has_delete_permission(self, request: HttpRequest, obj: TokenProxy | None = None) -> bool:
+        if obj is not None and obj.user_id == request.user.pk and not request.user.is_superuser:
+            return False
+        return self._granter(request)
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "user" and not request.user.is_superuser:
+            kwargs["queryset"] = User.objects.exclude(pk=request.user.pk)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def save_model(self, request: HttpRequest, obj: TokenProxy, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        messages.warning(
+            request,
+            _("Token for %(user)s: %(key)s — hand it over now; it is not shown again.")
+            % {"user": obj.user, "key": obj.key},
+        )
