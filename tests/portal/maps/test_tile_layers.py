@@ -1,0 +1,137 @@
+"""Every layer of the registry and the division basemap serves tiles; TileJSON describes them."""
+
+import pytest
+from django.urls import reverse
+
+from portal.maps.layers import LAYERS
+from portal.maps.tiles import MAX_ZOOM
+from portal.org.choices import Role
+from tests.factories import (
+    BuildingFactory,
+    DepotFactory,
+    ParcelFactory,
+    UnitFactory,
+    UserFactory,
+    VehicleFactory,
+    square,
+)
+from tests.portal.maps.mvt import HERE, decode, tile_at, tile_url
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def records(db) -> dict:
+    """One record of each layer in 锦江区, all at (or around) HERE."""
+    unit = UnitFactory(division_code="510104")
+    building = BuildingFactory(managing_unit=unit, footprint=square(*HERE, 0.0002))
+    return {
+        "units": unit,
+        "buildings": building,
+        "parcels": ParcelFactory(holder=unit),
+        "depots": DepotFactory(managing_unit=unit),
+        "vehicles": VehicleFactory(holder=unit, base_building=building),
+        "assets": None,  # covered in depth by test_tiles.py
+    }
+
+
+@pytest.fixture
+def signed_in(client, records):
+    client.force_login(UserFactory(role=Role.PROVINCE_ADMIN, unit=records["units"]))
+    return client
+
+
+def features(client, layer: str, tile) -> dict[str, list]:
+    response = client.get(tile_url(layer, tile))
+    assert response.status_code == 200, response.content
+    return decode(response)
+
+
+@pytest.mark.parametrize("layer", [name for name in LAYERS if name != "assets"])
+def test_each_layer_draws_its_records_from_its_zoom(signed_in, records, layer):
+    record = records[layer]
+    drawn = features(signed_in, layer, tile_at(*HERE, 14))[layer]
+    assert [f["id"] for f in drawn] == [record.pk]
+    assert set(drawn[0]["properties"]) <= set(LAYERS[layer].properties)
+    kind = "Point" if LAYERS[layer].kind == "point" else "Polygon"
+    assert drawn[0]["geometry"]["type"] == kind
+
+
+@pytest.mark.parametrize("layer", [name for name in LAYERS if name != "assets"])
+def test_each_layer_counts_per_cell_below_its_zoom(signed_in, records, layer):
+    counted = features(signed_in, layer, tile_at(*HERE, 6))[layer]
+    assert sum(f["properties"]["count"] for f in counted) == 1
+    assert {f["geometry"]["type"] for f in counted} == {"Point"}
+    style = LAYERS[layer].style_by
+    value = getattr(records[layer], style)
+    assert sum(f["properties"][f"count_{value}"] for f in counted) == 1
+
+
+def test_a_vehicle_is_drawn_at_its_base_building(signed_in, records):
+    tile = tile_at(*HERE, 16)
+    [vehicle] = features(signed_in, "vehicles", tile)["vehicles"]
+    # The building stands at its unit's location, HERE, which the units layer draws too.
+    [unit] = features(signed_in, "units", tile)["units"]
+    assert vehicle["geometry"]["coordinates"] == unit["geometry"]["coordinates"]
+
+
+def test_divisions_show_counties_from_zoom_7_with_labels(signed_in, records):
+    def names(z: int, layer: str) -> set[str]:
+        return {
+            f["properties"]["name"]
+            for f in features(signed_in, "divisions", tile_at(*HERE, z))[layer]
+        }
+
+    assert {"四川省", "成都市"} <= names(5, "divisions")
+    assert "锦江区" not in names(5, "divisions")
+    assert {"四川省", "成都市", "锦江区"} <= names(12, "divisions")
+    assert "锦江区" in names(12, "division_labels")
+    [jinjiang] = [
+        f
+        for f in features(signed_in, "divisions", tile_at(*HERE, 12))["divisions"]
+        if f["properties"]["code"] == "510104"
+    ]
+    assert jinjiang["properties"]["level"] == "county"
+    assert jinjiang["geometry"]["type"] == "Polygon"
+
+
+def tilejson(client, layer: str, **params):
+    return client.get(reverse("maps:layer_tilejson", args=[layer]), params)
+
+
+def test_tilejson_describes_a_layer_with_the_query_string(signed_in):
+    response = tilejson(signed_in, "assets", status="idle", division="510104")
+    assert response.status_code == 200
+    assert "private" in response["Cache-Control"]
+    document = response.json()
+    assert document["tilejson"] == "3.0.0"
+    assert document["tiles"] == [
+        "http://testserver/tiles/assets/{z}/{x}/{y}.pbf?status=idle&division=510104"
+    ]
+    assert (document["minzoom"], document["maxzoom"]) == (0, MAX_ZOOM)
+    west, south, east, north = document["bounds"]
+    assert west < 97.35
+    assert south < 26.05
+    assert east > 110.19
+    assert north > 34.31
+    assert document["aggregate_below_zoom"] == LAYERS["assets"].aggregate_below_zoom
+    [layer] = document["vector_layers"]
+    assert layer["id"] == "assets"
+    assert {"name", "ledger_code", "status", "net_value", "count", "count_idle"} <= set(
+        layer["fields"]
+    )
+    assert all(isinstance(text, str) and text for text in layer["fields"].values())
+
+
+def test_tilejson_of_the_divisions_names_both_layers(signed_in):
+    document = tilejson(signed_in, "divisions").json()
+    assert [layer["id"] for layer in document["vector_layers"]] == ["divisions", "division_labels"]
+    assert document["tiles"][0].endswith("/tiles/divisions/{z}/{x}/{y}.pbf")
+    assert "aggregate_below_zoom" not in document
+
+
+def test_tilejson_refuses_what_the_tiles_refuse(client, signed_in):
+    assert tilejson(signed_in, "assets", status="lost").status_code == 400
+    assert tilejson(signed_in, "treasure").status_code == 404
+    client.logout()
+    assert tilejson(client, "assets").status_code == 403
