@@ -14,7 +14,7 @@ PORT ?= 8000
 WORKERS ?= 2
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help demo serve test lint bench setup system system-test db migrate messages lock clean
+.PHONY: help demo serve test lint bench setup system system-test db migrate messages lock clean vendor
 
 help:
 	@echo "make demo   install what is missing, start PostGIS, load the demo data, serve on http://$(HOST):$(PORT)"
@@ -75,6 +75,13 @@ migrate: db
 
 messages: $(VENV)/installed
 	$(BIN)/python manage.py compilemessages -v0 --ignore '$(VENV)' --ignore 'var'
+
+# Front-end libraries: npm installs the exact versions of package.json (and package-lock.json),
+# tools/vendor.mjs copies only the served files and their licences into
+# portal/maps/static/maps/vendor/. The copies are committed, so no other target needs npm.
+vendor:
+	if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi
+	node tools/vendor.mjs
 
 lock: $(VENV)/installed
 	$(BIN)/python -m pip freeze --exclude-editable --exclude tianfu-atlas > constraints.txt

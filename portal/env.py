@@ -7,6 +7,7 @@ instead of silently meaning something else (``bool(os.getenv(...))`` would be tr
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -70,6 +71,17 @@ def get_choice(name: str, choices: Sequence[str], default: str) -> str:
     if value not in choices:
         raise ConfigError(f"{name}={value!r} must be one of: {', '.join(choices)}")
     return value
+
+
+def get_json(name: str, default: object) -> object:
+    """Parse a JSON value, for structured settings such as a list of basemaps."""
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        return json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"{name} is not valid JSON: {exc.msg} at character {exc.pos}") from None
 
 
 @dataclass(frozen=True)

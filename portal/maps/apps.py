@@ -6,3 +6,6 @@ class MapsConfig(AppConfig):
     name = "portal.maps"
     label = "maps"
     verbose_name = _("Map portal")
+
+    def ready(self) -> None:
+        from portal.maps import checks  # noqa: F401  (registers the basemap check)

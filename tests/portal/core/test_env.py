@@ -62,3 +62,13 @@ def test_database_url_parts_and_redaction():
 def test_database_url_errors(url, message):
     with pytest.raises(env.ConfigError, match=message):
         env.parse_database_url(url)
+
+
+def test_json_parses_structures_and_names_the_variable_on_error(monkeypatch):
+    monkeypatch.setenv("EXAMPLE_JSON", '[{"name": "a"}]')
+    assert env.get_json("EXAMPLE_JSON", default=[]) == [{"name": "a"}]
+    monkeypatch.setenv("EXAMPLE_JSON", " ")
+    assert env.get_json("EXAMPLE_JSON", default=[]) == []
+    monkeypatch.setenv("EXAMPLE_JSON", "[{'name': 'a'}]")
+    with pytest.raises(env.ConfigError, match="EXAMPLE_JSON is not valid JSON"):
+        env.get_json("EXAMPLE_JSON", default=[])

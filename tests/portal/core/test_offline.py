@@ -22,11 +22,14 @@ def static_files():
     """Every collected static file, with the pattern that flags a load from another host.
 
     Our own files must not even mention another host; third-party CSS must not load from one
-    (their JS may carry URLs in comments and docs, e.g. the admin's xregexp).
+    (their JS may carry URLs in comments and docs, e.g. the admin's xregexp). Libraries vendored
+    under an app's ``static/<app>/vendor/`` (written by `make vendor`) are third-party too:
+    Leaflet's JS, for one, names its home page in an attribution link the map switches off.
     """
     for finder in finders.get_finders():
         for path, storage in finder.list(ignore_patterns=["*.map"]):
-            own = Path(storage.path(path)).is_relative_to(OWN)
+            vendored = "/vendor/" in f"/{Path(path).as_posix()}"
+            own = Path(storage.path(path)).is_relative_to(OWN) and not vendored
             if own and path.endswith((".html", ".css", ".js")):
                 yield path, storage, EXTERNAL
             elif path.endswith(".css"):
