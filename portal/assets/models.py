@@ -1,6 +1,7 @@
 import pghistory
 from django.contrib.gis.db import models
 from django.core.validators import MinValueValidator
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from portal.assets.choices import AssetStatus, ConditionGrade
@@ -112,3 +113,6 @@ class Asset(RegistryModel):
 
     def natural_key(self) -> tuple[str, str]:
         return (self.holder.credit_code, self.ledger_code)
+
+    def get_absolute_url(self) -> str:
+        return reverse("assets:asset_detail", args=[self.pk])

@@ -1,7 +1,12 @@
-from typing import Self
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Self
 
 from portal.assets.choices import AssetStatus
 from portal.org.scoping import ScopedQuerySet
+
+if TYPE_CHECKING:
+    from portal.buildings.models import Building
 
 
 class AssetQuerySet(ScopedQuerySet):
@@ -9,3 +14,6 @@ class AssetQuerySet(ScopedQuerySet):
 
     def with_status(self, *statuses: AssetStatus) -> Self:
         return self.filter(status__in=statuses)
+
+    def in_building(self, building: Building) -> Self:
+        return self.filter(building=building)

@@ -3,6 +3,7 @@ from decimal import Decimal
 import pghistory
 from django.contrib.gis.db import models
 from django.core.validators import MinValueValidator
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from portal.buildings.choices import UseType
@@ -70,6 +71,9 @@ class Building(RegistryModel):
 
     def natural_key(self) -> tuple[str, str]:
         return (self.managing_unit.credit_code, self.name)
+
+    def get_absolute_url(self) -> str:
+        return reverse("buildings:building_detail", args=[self.pk])
 
 
 @pghistory.track()

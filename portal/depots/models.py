@@ -1,6 +1,7 @@
 import pghistory
 from django.contrib.gis.db import models
 from django.core.validators import MinValueValidator, RegexValidator
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from portal.core.models import RegistryModel
@@ -76,6 +77,9 @@ class Depot(RegistryModel):
 
     def natural_key(self) -> tuple[str]:
         return (self.code,)
+
+    def get_absolute_url(self) -> str:
+        return reverse("depots:depot_detail", args=[self.pk])
 
 
 @pghistory.track()

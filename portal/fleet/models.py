@@ -2,6 +2,7 @@ import pghistory
 from django.contrib.gis.db import models
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from portal.core.models import RegistryModel
@@ -64,6 +65,9 @@ class Vehicle(RegistryModel):
 
     def natural_key(self) -> tuple[str]:
         return (self.plate,)
+
+    def get_absolute_url(self) -> str:
+        return reverse("fleet:vehicle_detail", args=[self.pk])
 
     def clean(self) -> None:
         if self.energy == Energy.NEV and self.plate and len(self.plate) != 8:

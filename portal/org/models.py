@@ -2,6 +2,7 @@ import pghistory
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.contrib.gis.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from portal.core.choices import Confidentiality, GovernmentLevel
@@ -55,6 +56,9 @@ class AdminDivision(models.Model):
 
     def natural_key(self) -> tuple[str]:
         return (self.code,)
+
+    def get_absolute_url(self) -> str:
+        return reverse("org:division_detail", args=[self.code])
 
     @property
     def prefix(self) -> str:
@@ -138,6 +142,9 @@ class Unit(RegistryModel):
 
     def natural_key(self) -> tuple[str]:
         return (self.credit_code,)
+
+    def get_absolute_url(self) -> str:
+        return reverse("org:unit_detail", args=[self.pk])
 
 
 @pghistory.track(exclude=["password", "last_login"])

@@ -20,6 +20,10 @@ class AdminDivisionQuerySet(models.QuerySet):  # type: ignore[type-arg]
         """``division`` and every division below it."""
         return self.filter(code__startswith=division.prefix)
 
+    def children_of(self, division: AdminDivision) -> Self:
+        """The current divisions directly below ``division``."""
+        return self.current().filter(parent=division)
+
 
 class UnitQuerySet(ScopedQuerySet):
     unit_path = ""

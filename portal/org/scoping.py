@@ -19,7 +19,7 @@ from portal.core.choices import Confidentiality
 from portal.org.choices import Role
 
 if TYPE_CHECKING:
-    from portal.org.models import Unit, User
+    from portal.org.models import AdminDivision, Unit, User
 
 
 class Reach(Enum):
@@ -142,3 +142,12 @@ class ScopedQuerySet(models.QuerySet):  # type: ignore[type-arg]
 
     def editable_by(self, user: User) -> Self:
         return self.filter(edit_scope(user).q(self.unit_path), cleared_q(self.model, user))
+
+    def for_unit(self, unit: Unit) -> Self:
+        """Records owned by ``unit`` (chain after ``visible_to``; this reads, it does not scope)."""
+        return self.filter(**{self.unit_path or "pk": unit.pk})
+
+    def in_division(self, division: AdminDivision) -> Self:
+        """Records whose owning unit lies in ``division`` or below (the same rule as scoping)."""
+        lookup = _join(self.unit_path, "division__code__startswith")
+        return self.filter(**{lookup: division.prefix})

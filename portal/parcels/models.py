@@ -3,6 +3,7 @@ from django.contrib.gis.db import models
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db.models import Q
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -83,6 +84,9 @@ class Parcel(RegistryModel):
 
     def natural_key(self) -> tuple[str]:
         return (self.registry_no,)
+
+    def get_absolute_url(self) -> str:
+        return reverse("parcels:parcel_detail", args=[self.pk])
 
     def clean(self) -> None:
         """Cross-check the code's county against the parcel's division."""

@@ -1,0 +1,9 @@
+from django.urls import path
+
+from portal.assets import views
+
+app_name = "assets"
+
+urlpatterns = [
+    path("assets/<int:pk>/", views.AssetDetailView.as_view(), name="asset_detail"),
+]
