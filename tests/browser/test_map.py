@@ -222,12 +222,14 @@ def test_measurements_are_geodesic_on_the_ellipsoid(page, live_server, data):
     page.mouse.click(*end)
     page.mouse.click(*end)
     label = page.locator(".measure-label")
-    expect(label).to_contain_text("km")
+    # The unit is translated: "km" in English, "千米" in the default Chinese.
+    expect(label).to_contain_text(re.compile("km|千米"))
     ends = page.evaluate(
         "() => Tianfu.tools.drawn.getLayers()[0].getLatLngs().map((p) => [p.lng, p.lat])"
     )
     expected = geod.line_length([p[0] for p in ends], [p[1] for p in ends]) / 1000
-    shown = float(re.search(r"([\d.,]+)\s*km", label.inner_text()).group(1).replace(",", ""))
+    shown_text = re.search(r"([\d.,]+)\s*(?:km|千米)", label.inner_text()).group(1)
+    shown = float(shown_text.replace(",", ""))
     assert abs(shown - expected) < 0.01
 
 
