@@ -17,6 +17,8 @@ from portal.maps.selection import QueryParameterError, Selection, counts_by_styl
 
 
 class QueryMixin(LoginRequiredMixin):
+    """Parse the selection once; each view below answers it in its format with ``answer``."""
+
     raise_exception = True  # a script asks: answer 403, not a redirect to the login page
 
     def get(self, request: HttpRequest) -> HttpResponse:
@@ -24,10 +26,7 @@ class QueryMixin(LoginRequiredMixin):
             selection = select(request.GET, request.user)
         except QueryParameterError as exc:
             return JsonResponse({"detail": exc.user_message, "errors": exc.errors}, status=400)
-        return self.answer(request, selection)
-
-    def answer(self, request: HttpRequest, selection: Selection) -> HttpResponse:
-        raise NotImplementedError
+        return self.answer(request, selection)  # type: ignore[attr-defined]
 
     @staticmethod
     def filename(selection: Selection, extension: str) -> str:
