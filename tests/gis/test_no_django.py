@@ -12,7 +12,8 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 def test_gis_imports_without_django() -> None:
     # A fresh interpreter: in this test process Django may already be loaded by pytest-django.
     check = (
-        "import gis, gis.crs, gis.china, gis.codes, gis.errors, gis.geodesy, gis.geometry, sys; "
+        "import gis, gis.crs, gis.china, gis.codes, gis.errors, gis.geodesy, gis.geometry, gis.io; "
+        "import sys; "
         "assert not any(m == 'django' or m.startswith('django.') for m in sys.modules)"
     )
     result = subprocess.run(
