@@ -24,10 +24,29 @@ function destinationOf(file) {
   return file.replace(/^dist\//, "");
 }
 
-// A sibling package's licence ("../pbf/LICENSE") is kept as "LICENSE-pbf".
+// A sibling package's licence ("../pbf/LICENSE") is kept as "LICENSE-pbf"; a licence that is a
+// section of another file ("README.md#Legalese") is kept alone as "LICENSE".
 function licenceName(file) {
   const parts = file.split("/");
+  if (file.includes("#")) return "LICENSE";
   return parts[0] === ".." ? `LICENSE-${parts[1]}` : basename(file);
+}
+
+// The Markdown section under the heading "## <title>", up to the next heading of that level.
+function section(source, title) {
+  const text = readFileSync(source, "utf8");
+  const start = text.indexOf(`\n## ${title}\n`);
+  if (start < 0) throw new Error(`${source} has no section "${title}"`);
+  const body = text.slice(start + title.length + 5);
+  const end = body.search(/\n## /);
+  return `${(end < 0 ? body : body.slice(0, end)).trim()}\n`;
+}
+
+function copyLicence(packageDir, file, destination) {
+  const [path, title] = file.split("#");
+  if (!title) return copy(join(packageDir, path), destination);
+  mkdirSync(dirname(destination), { recursive: true });
+  writeFileSync(destination, section(join(packageDir, path), title));
 }
 
 function copy(source, destination) {
@@ -51,7 +70,7 @@ function vendorPackage(name, spec) {
   });
   const licences = spec.licences.map((file) => {
     const destination = join(folder, licenceName(file));
-    copy(join(packageDir, file), destination);
+    copyLicence(packageDir, file, destination);
     return relative(TARGET, destination);
   });
   return { name, version: meta.version, licence: meta.license, files, licences, note: spec.note };
