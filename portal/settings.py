@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "portal.assets",
     "portal.depots",
     "portal.fleet",
+    "portal.exchange",
     "portal.demo",
     "portal.maps",
 ]
@@ -127,6 +128,9 @@ DATABASES = {
         },
     }
 }
+# Progress of a long import is written on a connection of its own: the import's transaction
+# keeps its rows invisible until it ends, but the progress bar must move while it runs.
+DATABASES["progress"] = {**DATABASES["default"], "TEST": {"MIRROR": "default"}}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "org.User"
@@ -205,6 +209,16 @@ LEAFLET_CONFIG = {
 # list, checked by portal.maps.basemaps when the map page reads it (see .env.example).
 TIANFU_BASEMAPS = env.get_json("TIANFU_BASEMAPS", default=[])
 
+# Imports: the largest file accepted, in MB. Uploads above FILE_UPLOAD_MAX_MEMORY_SIZE go to a
+# temporary file on disk, so a 1 GB GeoPackage never sits in a web process's memory.
+TIANFU_IMPORT_MAX_MB = env.get_int("TIANFU_IMPORT_MAX_MB", 1024)
+if TIANFU_IMPORT_MAX_MB < 1:
+    raise env.ConfigError(f"TIANFU_IMPORT_MAX_MB={TIANFU_IMPORT_MAX_MB} must be at least 1")
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Form fields beside the file (not the file itself) stay small.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+FILE_UPLOAD_PERMISSIONS = 0o640
+
 # History: database triggers record every insert, update and delete (bulk ones included) with the
 # request's user and id; the event tables refuse updates and deletes.
 PGHISTORY_DEFAULT_TRACKERS = (
@@ -244,6 +258,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Other models have a "status" too; name the import states apart.
+    "ENUM_NAME_OVERRIDES": {"ImportStatusEnum": "portal.exchange.models.ImportStatus"},
 }
 
 LOG_LEVEL = env.get_choice(

@@ -17,3 +17,16 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
     if reporter is not None and reporter.stats.get("skipped") and exitstatus == 0:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _close_progress_connection(django_db_setup: None) -> object:
+    """Close the import-progress connection before the test database is dropped.
+
+    It is a second connection to the same database (see DATABASES["progress"]); left open,
+    PostgreSQL refuses to drop the test database at the end of the run.
+    """
+    yield
+    from django.db import connections
+
+    connections["progress"].close()

@@ -75,6 +75,14 @@ class Asset(RegistryModel):
         validators=[validate_geometry],
         help_text=_("Taken from the building when left empty."),
     )
+    source_crs = models.CharField(
+        _("source coordinate system"),
+        max_length=40,
+        blank=True,
+        default="",
+        db_default="",
+        help_text=_("The system the geometry was supplied in, e.g. GCJ-02 or EPSG:4523."),
+    )
     status = models.CharField(
         _("status"), max_length=16, choices=AssetStatus, default=AssetStatus.IN_USE, db_index=True
     )

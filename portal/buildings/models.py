@@ -39,6 +39,14 @@ class Building(RegistryModel):
     footprint = models.MultiPolygonField(
         _("footprint"), srid=4490, null=True, blank=True, validators=[validate_geometry]
     )
+    source_crs = models.CharField(
+        _("source coordinate system"),
+        max_length=40,
+        blank=True,
+        default="",
+        db_default="",
+        help_text=_("The system the geometry was supplied in, e.g. GCJ-02 or EPSG:4523."),
+    )
     floors_above = models.PositiveSmallIntegerField(_("floors above ground"), default=1)
     floors_below = models.PositiveSmallIntegerField(_("floors below ground"), default=0)
     gross_area_m2 = models.DecimalField(_("gross floor area (m²)"), null=True, blank=True, **AREA)

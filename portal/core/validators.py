@@ -2,7 +2,7 @@
 
 from django.contrib.gis.geos import GEOSGeometry
 from django.core.exceptions import ValidationError
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 
 from gis import codes
 from gis.crs import SICHUAN_CHONGQING_BBOX
@@ -18,7 +18,8 @@ def validate_division_code(value: str) -> None:
         codes.check_division_code(value)
     except CodeError as exc:
         raise ValidationError(
-            _("Not a valid division code: %(reason)s") % {"reason": exc.user_message},
+            _("Not a valid division code: %(reason)s"),
+            params={"reason": exc.user_message},
             code="division_code",
         ) from None
 
@@ -28,7 +29,8 @@ def validate_credit_code(value: str) -> None:
         codes.check_uscc(value)
     except CodeError as exc:
         raise ValidationError(
-            _("Not a valid unified social credit code: %(reason)s") % {"reason": exc.user_message},
+            _("Not a valid unified social credit code: %(reason)s"),
+            params={"reason": exc.user_message},
             code="credit_code",
         ) from None
 
@@ -38,7 +40,8 @@ def validate_real_estate_unit_code(value: str) -> None:
         codes.parse_real_estate_unit_code(value)
     except CodeError as exc:
         raise ValidationError(
-            _("Not a valid real-estate unit code: %(reason)s") % {"reason": exc.user_message},
+            _("Not a valid real-estate unit code: %(reason)s"),
+            params={"reason": exc.user_message},
             code="real_estate_unit_code",
         ) from None
 
@@ -51,7 +54,8 @@ def validate_geometry(geom: GEOSGeometry | None) -> None:
         raise ValidationError(_("The geometry is empty."), code="empty")
     if not geom.valid:
         raise ValidationError(
-            _("The geometry is not valid: %(reason)s") % {"reason": geom.valid_reason},
+            _("The geometry is not valid: %(reason)s"),
+            params={"reason": geom.valid_reason},
             code="invalid",
         )
     xmin, ymin, xmax, ymax = geom.extent
@@ -65,7 +69,7 @@ def validate_geometry(geom: GEOSGeometry | None) -> None:
             _(
                 "The geometry lies outside Sichuan and Chongqing (%(extent)s); check for swapped "
                 "longitude/latitude or projected coordinates."
-            )
-            % {"extent": ", ".join(f"{v:.4f}" for v in geom.extent)},
+            ),
+            params={"extent": ", ".join(f"{v:.4f}" for v in geom.extent)},
             code="extent",
         )

@@ -63,6 +63,14 @@ class Depot(RegistryModel):
     )
     address = models.CharField(_("address"), max_length=300, blank=True)
     geom = models.PointField(_("location"), srid=4490, validators=[validate_geometry])
+    source_crs = models.CharField(
+        _("source coordinate system"),
+        max_length=40,
+        blank=True,
+        default="",
+        db_default="",
+        help_text=_("The system the geometry was supplied in, e.g. GCJ-02 or EPSG:4523."),
+    )
     capacity_m3 = models.DecimalField(_("capacity (m³)"), **QUANTITY)
 
     objects = DepotQuerySet.as_manager()

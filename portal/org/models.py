@@ -123,6 +123,14 @@ class Unit(RegistryModel):
     location = models.PointField(
         _("location"), srid=4490, null=True, blank=True, validators=[validate_geometry]
     )
+    source_crs = models.CharField(
+        _("source coordinate system"),
+        max_length=40,
+        blank=True,
+        default="",
+        db_default="",
+        help_text=_("The system the geometry was supplied in, e.g. GCJ-02 or EPSG:4523."),
+    )
     staff_by_rank = models.JSONField(
         _("staff establishment by rank"),
         default=dict,

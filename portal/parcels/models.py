@@ -61,6 +61,14 @@ class Parcel(RegistryModel):
         output_field=models.FloatField(),
         db_persist=True,
     )
+    source_crs = models.CharField(
+        _("source coordinate system"),
+        max_length=40,
+        blank=True,
+        default="",
+        db_default="",
+        help_text=_("The system the geometry was supplied in, e.g. GCJ-02 or EPSG:4523."),
+    )
     title_status = models.CharField(
         _("title status"), max_length=12, choices=TitleStatus, default=TitleStatus.UNREGISTERED
     )

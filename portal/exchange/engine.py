@@ -1,0 +1,156 @@
+"""The import engine: one pass over a file, the same for the web, the API and the commands.
+
+A dry run reads, converts, resolves and classifies every row (create / update / unchanged /
+reject) without writing. A commit does the same pass and writes each batch as it goes, all
+inside one transaction that is rolled back if any row is rejected: a file loads completely or
+not at all. History comes from the pghistory triggers, tagged with the import in the context.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
+
+import pghistory
+from django.db import DatabaseError, transaction
+from django.utils.translation import gettext_lazy as _
+
+from portal.exchange.entities import Entity
+from portal.exchange.problems import Problem, Severity
+from portal.exchange.report import Report
+from portal.exchange.resolve import Classifier
+from portal.exchange.rows import GeometryReader, Row, RowReader, map_headers
+from portal.exchange.sources import Source
+from portal.exchange.writer import Writer
+
+if TYPE_CHECKING:
+    from portal.org.models import User
+
+BATCH_SIZE = 2_000
+Progress = Callable[[int, int | None], None]
+
+
+class _RollbackError(Exception):
+    """Raised inside the transaction to undo a commit that found rejected rows."""
+
+
+def run_import(
+    entity: Entity,
+    source: Source,
+    *,
+    by: User,
+    repair: bool = False,
+    commit: bool = False,
+    progress: Progress | None = None,
+    job_id: int | None = None,
+) -> Report:
+    """Check (and with ``commit``, write) every row of ``source`` as ``entity`` records."""
+    report = Report.start(entity, source)
+    mapping, header_problems = map_headers(entity, source.headers)
+    report.add_file_problems([*source.notes, *header_problems, *_geometry_problems(entity, source)])
+    report.columns = {header: column.key for header, column in mapping.items()}
+    if not report.file_ok:
+        return report
+    context = {"user": by.pk, "import_job": job_id, "url": f"import:{entity.name}"}
+    try:
+        with transaction.atomic(), pghistory.context(**context):
+            _pass(
+                entity,
+                source,
+                mapping,
+                report,
+                by=by,
+                repair=repair,
+                commit=commit,
+                progress=progress,
+            )
+            if commit and not report.ok:
+                raise _RollbackError
+    except _RollbackError:
+        pass
+    except DatabaseError as exc:
+        report.add_file_problems([_database_problem(exc)])
+    else:
+        report.committed = commit
+    return report
+
+
+def _pass(
+    entity: Entity,
+    source: Source,
+    mapping: dict[str, Any],
+    report: Report,
+    *,
+    by: User,
+    repair: bool,
+    commit: bool,
+    progress: Progress | None,
+) -> None:
+    reader = RowReader(entity, mapping)
+    geometry = (
+        GeometryReader(entity, source.crs, repair=repair) if _has_geometry(entity, source) else None
+    )
+    headers = {c.key: h for h, c in mapping.items()}
+    classifier = Classifier(entity, by=by, headers=headers, crs_label=report.crs)
+    writer = Writer(entity) if commit else None
+    if writer is not None:
+        writer.immediate_constraints()
+    for batch in source.batches(BATCH_SIZE):
+        rows = [reader.read(n, rec) for n, rec in zip(batch.rows, batch.records, strict=True)]
+        _attach(rows, batch.problems)
+        if geometry is not None and batch.geoms is not None:
+            geometry.read(rows, batch.geoms)
+        decisions = classifier.classify(rows)
+        if writer is not None:
+            writer.write(decisions)
+        report.add_rows(rows, decisions)
+        if progress is not None:
+            progress(report.counts.total, source.feature_count)
+    report.reject_late(classifier.finish(writer))
+    if geometry is not None:
+        report.add_geometry_notes(geometry)
+
+
+def _attach(rows: list[Row], problems: Iterable[Problem]) -> None:
+    by_number = {row.number: row for row in rows}
+    for problem in problems:
+        row = by_number.get(problem.row or -1)
+        if row is not None:
+            row.problems.append(problem)
+
+
+def _has_geometry(entity: Entity, source: Source) -> bool:
+    return entity.geometry is not None and source.crs is not None
+
+
+def _geometry_problems(entity: Entity, source: Source) -> list[Problem]:
+    if entity.geometry is not None and entity.geometry.required and source.crs is None:
+        return [
+            Problem(
+                "no_geometry",
+                _(
+                    "The file has no geometry: give a geometry, longitude/latitude columns or a "
+                    "WKT column."
+                ),
+                column="geometry",
+            )
+        ]
+    if entity.geometry is None and source.crs is not None:
+        return [
+            Problem(
+                "geometry_ignored",
+                _("This record type has no location; the file's geometry was ignored."),
+                column="geometry",
+                severity=Severity.WARNING,
+            )
+        ]
+    return []
+
+
+def _database_problem(exc: DatabaseError) -> Problem:
+    detail = str(getattr(exc, "__cause__", None) or exc).splitlines()[0]
+    return Problem(
+        "database",
+        _("The database refused the import, so nothing was written: %(detail)s"),
+        {"detail": detail},
+    )
