@@ -28,9 +28,14 @@ demo: setup
 	@$(MAKE) --no-print-directory serve
 
 serve: export TIANFU_MODE ?= demo
+# The procrastinate worker (imports are checked and written there) runs beside gunicorn and
+# stops with it: the EXIT trap ends it however the shell ends (Ctrl-C, TERM, gunicorn failing).
 serve:
-	@echo "Serving Tianfu Atlas on http://$(HOST):$(PORT)/ (Ctrl-C stops)"
-	$(BIN)/gunicorn -c python:portal.gunicorn_conf portal.wsgi --bind $(HOST):$(PORT) --workers $(WORKERS)
+	@echo "Serving Tianfu Atlas on http://$(HOST):$(PORT)/ with a background worker (Ctrl-C stops both)"
+	$(BIN)/python manage.py procrastinate worker & worker=$$!; \
+	  trap 'kill -TERM $$worker 2>/dev/null || true; wait $$worker 2>/dev/null || true' EXIT; \
+	  trap 'exit 130' INT TERM; \
+	  $(BIN)/gunicorn -c python:portal.gunicorn_conf portal.wsgi --bind $(HOST):$(PORT) --workers $(WORKERS)
 
 test: export TIANFU_MODE := test
 test: setup system-test lint

@@ -8,6 +8,7 @@ from rest_framework.routers import DefaultRouter
 from portal.assets.api.views import AssetCategoryViewSet, AssetViewSet
 from portal.buildings.api.views import BuildingViewSet, OccupancyViewSet, SpaceStandardViewSet
 from portal.depots.api.views import DepotViewSet, StockItemViewSet, SupplyCategoryViewSet
+from portal.exchange.api import ExportView, ImportViewSet
 from portal.fleet.api.views import VehicleViewSet
 from portal.org.api.views import CooperationRegionViewSet, DivisionViewSet, UnitViewSet
 from portal.parcels.api.views import ParcelViewSet
@@ -30,6 +31,7 @@ for prefix, viewset, basename in (
     ("asset-categories", AssetCategoryViewSet, "assetcategory"),
     ("supply-categories", SupplyCategoryViewSet, "supplycategory"),
     ("space-standards", SpaceStandardViewSet, "spacestandard"),
+    ("imports", ImportViewSet, "import"),
 ):
     router.register(prefix, viewset, basename=basename)
 
@@ -37,5 +39,6 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves its start-up script as a file: no inline script for a strict CSP.
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
+    path("exports/<slug:entity>/", ExportView.as_view(), name="export"),
     path("", include(router.urls)),
 ]

@@ -214,9 +214,13 @@ TIANFU_BASEMAPS = env.get_json("TIANFU_BASEMAPS", default=[])
 TIANFU_IMPORT_MAX_MB = env.get_int("TIANFU_IMPORT_MAX_MB", 1024)
 if TIANFU_IMPORT_MAX_MB < 1:
     raise env.ConfigError(f"TIANFU_IMPORT_MAX_MB={TIANFU_IMPORT_MAX_MB} must be at least 1")
-FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
-# Form fields beside the file (not the file itself) stay small.
-DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # 2.5 MB
+FILE_UPLOAD_HANDLERS = [
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+# The request body besides uploaded files (form fields, JSON) stays small.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_PERMISSIONS = 0o640
 
 # History: database triggers record every insert, update and delete (bulk ones included) with the

@@ -19,5 +19,6 @@ urlpatterns = [
     path("", include("portal.assets.urls")),
     path("", include("portal.depots.urls")),
     path("", include("portal.fleet.urls")),
+    path("", include("portal.exchange.urls")),
     path("", include("portal.core.urls")),
 ]

@@ -27,13 +27,12 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
 from portal.core.display import field_at
+from portal.exchange.cells import EXCEL_CELL_CHARS, header_cell, neutralised, text_cell
 from portal.maps.selection import Selection, point
 
 ROW_LIMIT: Final = 500  # listed in the map's result table
 EXPORT_LIMIT: Final = 100_000  # written to a file
 CHUNK: Final = 2_000
-FORMULA_STARTS: Final = ("=", "+", "-", "@", "\t", "\r")
-EXCEL_CELL_CHARS: Final = 32_767  # longer text makes Excel "repair" the file
 # What a file carries beyond the layer's popup fields: codes, holders and divisions. Names of
 # related buildings are left out: a visible asset may stand in a building above the reader's
 # clearance.
@@ -141,13 +140,6 @@ def export_rows(selection: Selection, base_url: str) -> Iterator[list[Any]]:
         yield [*(shown(c, v) for c, v in zip(cols, record, strict=True)), *lonlat, link]
 
 
-def neutralised(value: Any) -> Any:
-    """A CSV cell that no spreadsheet will evaluate as a formula."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
-
-
 class _Echo:
     """A file-like object whose write returns the line, for streaming csv.writer output."""
 
@@ -191,19 +183,11 @@ def xlsx_bytes(selection: Selection, base_url: str, about: dict[str, str]) -> by
 
 
 def _xlsx_header(sheet: Any, label: str, bold: Font) -> WriteOnlyCell:
-    cell = WriteOnlyCell(sheet, value=label)
-    cell.font = bold
-    return cell
+    return header_cell(sheet, label, bold)
 
 
 def _xlsx(sheet: Any, value: Any, is_text: bool) -> Any:
-    if not isinstance(value, str) or not (is_text or value.startswith(FORMULA_STARTS)):
-        return value
-    cell = WriteOnlyCell(sheet, value=value)
-    cell.data_type = "s"  # openpyxl would store "=…" as a formula
-    cell.number_format = "@"  # a code stays text when edited in Excel
-    cell.quotePrefix = value.startswith(FORMULA_STARTS)
-    return cell
+    return text_cell(sheet, value, code=is_text) if isinstance(value, str) else value
 
 
 def _about_sheet(sheet: Any, about: dict[str, str], bold: Font) -> None:

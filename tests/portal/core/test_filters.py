@@ -2,6 +2,7 @@
 
 import pytest
 from django.contrib.gis.geos import Point
+from django.utils import translation
 
 from portal.assets.filters import AssetFilterSet
 from portal.assets.models import Asset
@@ -30,9 +31,11 @@ def pks(params):
 
 
 def errors(params, filterset_class=AssetFilterSet, queryset=None):
-    filterset = filterset_class(params, queryset=queryset or Asset.objects.all())
-    assert not filterset.is_valid()
-    return {key: " ".join(value) for key, value in filterset.errors.items()}
+    # English, whatever language an earlier test left active: the fragments below are English.
+    with translation.override("en"):
+        filterset = filterset_class(params, queryset=queryset or Asset.objects.all())
+        assert not filterset.is_valid()
+        return {key: " ".join(value) for key, value in filterset.errors.items()}
 
 
 def test_near_is_in_metres_on_the_ellipsoid(assets):
