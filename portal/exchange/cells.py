@@ -31,6 +31,11 @@ def neutralised(value: Any) -> Any:
     return "'" + value if is_formula_like(value) else value
 
 
+def restored(value: str) -> str:
+    """Undo :func:`neutralised` on import, so an exported CSV reads back unchanged."""
+    return value[1:] if value.startswith("'") and is_formula_like(value[1:]) else value
+
+
 def header_cell(sheet: Any, label: str, font: Font = BOLD) -> WriteOnlyCell:
     cell = WriteOnlyCell(sheet, value=label)
     cell.font = font

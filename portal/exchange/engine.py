@@ -4,11 +4,14 @@ A dry run reads, converts, resolves and classifies every row (create / update / 
 reject) without writing. A commit does the same pass and writes each batch as it goes, all
 inside one transaction that is rolled back if any row is rejected: a file loads completely or
 not at all. History comes from the pghistory triggers, tagged with the import in the context.
+A batch is written (by :mod:`portal.exchange.writer`) while the next one is read and converted.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from contextlib import nullcontext
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import pghistory
@@ -18,9 +21,9 @@ from django.utils.translation import gettext_lazy as _
 from portal.exchange.entities import Entity
 from portal.exchange.problems import Problem, Severity
 from portal.exchange.report import Report
-from portal.exchange.resolve import Classifier
+from portal.exchange.resolve import Classifier, Decision
 from portal.exchange.rows import GeometryReader, Row, RowReader, map_headers
-from portal.exchange.sources import Source
+from portal.exchange.sources import Batch, Source
 from portal.exchange.writer import Writer
 
 if TYPE_CHECKING:
@@ -53,15 +56,13 @@ def run_import(
         return report
     context = {"user": by.pk, "import_job": job_id, "url": f"import:{entity.name}"}
     try:
-        with transaction.atomic(), pghistory.context(**context):
+        with transaction.atomic(), pghistory.context(**context) as history:
             _pass(
                 entity,
                 source,
                 mapping,
                 report,
-                by=by,
-                repair=repair,
-                commit=commit,
+                _Options(by=by, repair=repair, commit=commit, history=history),
                 progress=progress,
             )
             if commit and not report.ok:
@@ -75,40 +76,69 @@ def run_import(
     return report
 
 
+@dataclass(frozen=True)
+class _Options:
+    by: User
+    repair: bool
+    commit: bool
+    history: Any  # the entered pghistory context, which COPY must pass on to the triggers
+
+
 def _pass(
     entity: Entity,
     source: Source,
     mapping: dict[str, Any],
     report: Report,
+    options: _Options,
     *,
-    by: User,
-    repair: bool,
-    commit: bool,
     progress: Progress | None,
 ) -> None:
     reader = RowReader(entity, mapping)
     geometry = (
-        GeometryReader(entity, source.crs, repair=repair) if _has_geometry(entity, source) else None
+        GeometryReader(
+            entity,
+            source.crs,
+            repair=options.repair,
+            footprint_column=any(c in entity.wkt_columns for c in mapping.values()),
+        )
+        if _has_geometry(entity, source)
+        else None
     )
     headers = {c.key: h for h, c in mapping.items()}
-    classifier = Classifier(entity, by=by, headers=headers, crs_label=report.crs)
-    writer = Writer(entity) if commit else None
-    if writer is not None:
-        writer.immediate_constraints()
-    for batch in source.batches(BATCH_SIZE):
-        rows = [reader.read(n, rec) for n, rec in zip(batch.rows, batch.records, strict=True)]
-        _attach(rows, batch.problems)
-        if geometry is not None and batch.geoms is not None:
-            geometry.read(rows, batch.geoms)
-        decisions = classifier.classify(rows)
+    classifier = Classifier(entity, by=options.by, headers=headers, crs_label=report.crs)
+    writing = Writer(entity, history=options.history) if options.commit else nullcontext()
+    with writing as writer:
         if writer is not None:
-            writer.write(decisions)
-        report.add_rows(rows, decisions)
-        if progress is not None:
-            progress(report.counts.total, source.feature_count)
-    report.reject_late(classifier.finish(writer))
+            writer.immediate_constraints()
+        for batch in source.batches(BATCH_SIZE):
+            rows = _read(reader, geometry, batch)
+            report.add_rows(rows, _decide(classifier, writer, rows))
+            if progress is not None:
+                progress(report.counts.total, source.feature_count)
+        report.reject_late(classifier.finish(writer))
     if geometry is not None:
         report.add_geometry_notes(geometry)
+
+
+def _read(reader: RowReader, geometry: GeometryReader | None, batch: Batch) -> list[Row]:
+    """Convert one batch's records and geometries; nothing here reads the database."""
+    rows = [reader.read(n, rec) for n, rec in zip(batch.rows, batch.records, strict=True)]
+    _attach(rows, batch.problems)
+    if geometry is not None and batch.geoms is not None:
+        geometry.read(rows, batch.geoms)
+    return rows
+
+
+def _decide(classifier: Classifier, writer: Writer | None, rows: list[Row]) -> list[Decision]:
+    """Classify one batch and, when committing, start writing it: the write goes on while the
+    next batch is read and converted, and is waited for before that batch is classified, so
+    every lookup sees every earlier batch."""
+    if writer is None:
+        return classifier.classify(rows)
+    writer.wait()
+    decisions = classifier.classify(rows)
+    writer.write(decisions)
+    return decisions
 
 
 def _attach(rows: list[Row], problems: Iterable[Problem]) -> None:

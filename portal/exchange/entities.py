@@ -46,6 +46,9 @@ class Entity:
     key: tuple[str, ...]
     geometry: GeometrySpec | None = None
     checks: tuple[RowCheck, ...] = ()
+    # Geometry read from a text column (a building's footprint as WKT beside its point): an
+    # import-only column, since exports write it through their geometry layout.
+    wkt_columns: tuple[Column, ...] = ()
 
     def column(self, key: str) -> Column:
         return next(c for c in self.columns if c.key == key)
@@ -166,6 +169,7 @@ BUILDINGS = Entity(
     ),
     key=("unit", "name"),
     geometry=GeometrySpec("geom", "point", required=True, footprint="footprint"),
+    wkt_columns=(Column("footprint", "footprint", aliases=("footprint_wkt",)),),
 )
 
 OCCUPANCIES = Entity(

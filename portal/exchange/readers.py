@@ -225,7 +225,11 @@ def _shapefile_members(archive: zipfile.ZipFile) -> dict[str, zipfile.ZipInfo]:
 
 
 def _choose_shp(members: dict[str, zipfile.ZipInfo], layer: str | None) -> str:
+    """The .shp to read; without any, a lone .dbf (an attribute table, as exported for
+    occupancies, stock and vehicles, which have no geometry)."""
     shps = sorted(n for n in members if n.lower().endswith(".shp"))
+    if not shps:
+        shps = sorted(n for n in members if n.lower().endswith(".dbf"))
     stems = [PurePosixPath(n).stem for n in shps]
     if not shps:
         raise fail("no_shp")
@@ -248,13 +252,15 @@ def _extract_shapefile(path: Path, layer: str | None, target: Path) -> Path:
         with zipfile.ZipFile(path) as archive:
             members = _shapefile_members(archive)
             shp = _choose_shp(members, layer)
-            base = shp[: -len(".shp")].casefold()  # Windows zips mix DEPOTS.SHP and depots.dbf
+            main = PurePosixPath(shp).suffix.lower()
+            base = shp[: -len(main)].casefold()  # Windows zips mix DEPOTS.SHP and depots.dbf
             parts = {
                 n[len(base) :].lower(): i
                 for n, i in members.items()
                 if n.casefold().startswith(base)
             }
-            missing = [part for part in (".shx", ".dbf") if part not in parts]
+            needed = (".shx", ".dbf") if main == ".shp" else ()
+            missing = [part for part in needed if part not in parts]
             if missing:
                 raise fail("shp_parts", name=PurePosixPath(shp).name, parts=", ".join(missing))
             for part in set(_SHAPEFILE_PARTS) & parts.keys():
@@ -262,7 +268,7 @@ def _extract_shapefile(path: Path, layer: str | None, target: Path) -> Path:
                     shutil.copyfileobj(src, dst)
     except (zipfile.BadZipFile, OSError, EOFError) as exc:
         raise fail("zip") from exc
-    return target / "layer.shp"
+    return target / f"layer{main}"
 
 
 def _open_shapefile(path: Path, options: ReadOptions) -> Source:

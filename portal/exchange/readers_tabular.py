@@ -31,6 +31,7 @@ from shapely.geometry import Point
 from shapely.geometry.base import BaseGeometry
 
 from gis.crs import STORAGE_SRID
+from portal.exchange.cells import restored
 from portal.exchange.problems import Problem
 from portal.exchange.readers import declared_crs, fail, note
 from portal.exchange.sources import Batch, Format, ReadOptions, Source
@@ -274,7 +275,7 @@ class _CsvSource(_TabularSource):
             try:
                 # Records, not text lines: a quoted cell with line breaks is one spreadsheet row.
                 for number, cells in enumerate(csv.reader(handle, delimiter=self._delimiter), 1):
-                    yield number, [cell.strip() or None for cell in cells]
+                    yield number, [restored(cell.strip()) or None for cell in cells]
             except UnicodeDecodeError as exc:
                 raise fail("encoding", encoding=self.encoding) from exc
             except csv.Error as exc:

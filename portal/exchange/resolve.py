@@ -10,11 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import shapely
 from django.contrib.gis.geos import GEOSGeometry
 from django.db import models
+from django.db.models import F, Func, Q
 from django.utils.translation import gettext_lazy as _
+from shapely.geometry.base import BaseGeometry
 
-from portal.exchange.columns import Ref
+from portal.exchange.columns import Column, Ref
 from portal.exchange.entities import Entity
 from portal.exchange.problems import Problem
 from portal.exchange.rows import Row
@@ -81,6 +84,7 @@ class Classifier:
         self.by = by
         self.headers = headers
         self.refs = RefCache()
+        self.key_required = [entity.column(k).is_required(self.model) for k in entity.key]
         self.seen: dict[int, int] = {}
         self.accepted: set[int] = set()  # key hashes of rows not rejected
         self.pending: list[tuple[Decision, tuple[str, ...]]] = []
@@ -89,6 +93,9 @@ class Classifier:
         self.owner = path.split("__")[0] if path else ""
         self.levels = set(cleared_levels(by)) if _has_field(self.model, "confidentiality") else None
         self._allowed: set[int] | None = None
+        self._visible: dict[str, dict[int, bool]] = {}
+        self._level = self._default_level()
+        self._self_refs = [c for c in entity.columns if c.ref and c.ref.model is self.model]
 
     def header(self, key: str) -> str:
         return self.headers.get(key, key)
@@ -120,12 +127,15 @@ class Classifier:
     # -- keys ---------------------------------------------------------------------------------
 
     def key_of(self, row: Row) -> tuple[str, ...] | None:
-        key = tuple(row.texts.get(k, "") for k in self.entity.key)
-        return key if all(key) else None
+        """The row's natural key; None while a required part is missing (already reported).
 
-    def _duplicates(self, rows: list[Row]) -> None:
-        for row in rows:
-            key = self.key_of(row)
+        Optional parts may be empty: a stock batch without a batch number is keyed by "".
+        """
+        key = tuple(row.texts.get(k, "") for k in self.entity.key)
+        return key if all(p or not r for p, r in zip(key, self.key_required, strict=True)) else None
+
+    def _duplicates(self, rows: list[Row], keys: list[tuple[str, ...] | None]) -> None:
+        for row, key in zip(rows, keys, strict=True):
             if key is None:
                 continue
             first = self.seen.setdefault(hash(key), row.number)
@@ -140,21 +150,48 @@ class Classifier:
                     )
                 )
 
-    def _existing(self, rows: list[Row]) -> dict[tuple[str, ...], dict[str, Any]]:
-        keys = {k for k in map(self.key_of, rows) if k is not None}
+    def _existing(
+        self, rows: list[Row], row_keys: list[tuple[str, ...] | None]
+    ) -> dict[tuple[str, ...], dict[str, Any]]:
+        keys = {k for k in row_keys if k is not None}
         if not keys:
             return {}
         paths = [self.entity.column(k).value_path() for k in self.entity.key]
-        filters = {f"{p}__in": {k[i] for k in keys} for i, p in enumerate(paths)}
+        queryset = self.model._base_manager.filter(self._candidates(rows, row_keys, paths))
         stored = {}
-        for record in self.model._base_manager.filter(**filters).values("pk", *self._read_paths()):
+        for record in queryset.order_by().values("pk", *self._read_paths()):
             key = tuple("" if record[p] is None else str(record[p]) for p in paths)
             if key in keys:
                 stored[key] = record
         return stored
 
+    def _candidates(
+        self, rows: list[Row], keys: list[tuple[str, ...] | None], paths: list[str]
+    ) -> Q | _KeysIn:
+        """Stored records that may have one of ``keys``, in a filter an index can serve.
+
+        The keys go to PostgreSQL as arrays, one probe of the natural key's unique index each,
+        and a key led by a unit's credit code is looked up by the unit id it resolved to: the
+        old ``credit_code IN (...) AND name IN (...)`` scanned every record of those units, so
+        a file of n rows read n²/batch records.
+        """
+        lead = self.entity.column(self.entity.key[0])
+        by_id = lead.ref is not None and lead.ref.columns == (lead.key,)
+        columns = [f"{lead.field}_id" if by_id else paths[0], *paths[1:]]
+        if not all(_is_text(self.model, path) for path in columns[int(by_id) :]):
+            return Q(**{f"{p}__in": {k[i] for k in keys if k} for i, p in enumerate(paths)})
+        tuples: set[tuple[Any, ...]] = set()
+        for row, key in zip(rows, keys, strict=True):
+            owner = row.ids.get(lead.field) if by_id else None
+            if key is not None and (owner or not by_id):
+                tuples.add((owner, *key[1:]) if by_id else key)
+        arrays = [list(values) for values in zip(*tuples, strict=True)] or [[] for _ in columns]
+        kinds = ["bigint" if by_id and i == 0 else "text" for i in range(len(columns))]
+        return _KeysIn(columns, list(zip(kinds, arrays, strict=True)))
+
     def _read_paths(self) -> list[str]:
         paths = {c.value_path() for c in self.entity.columns}
+        paths |= {f"{c.field}_id" for c in self.entity.columns if c.ref is not None}
         if self.entity.geometry is not None:
             paths |= {
                 self.entity.geometry.field,
@@ -170,15 +207,17 @@ class Classifier:
 
     def classify(self, rows: list[Row]) -> list[Decision]:
         self._resolve(rows)
-        self._duplicates(rows)
-        stored = self._existing(rows)
-        decisions = []
-        for row in rows:
-            key = self.key_of(row)
-            decisions.append(self._decide(row, stored.get(key) if key else None))
-        return decisions
+        keys = [self.key_of(row) for row in rows]
+        self._duplicates(rows, keys)
+        stored = self._existing(rows, keys)
+        return [
+            self._decide(row, key, stored.get(key) if key else None)
+            for row, key in zip(rows, keys, strict=True)
+        ]
 
-    def _decide(self, row: Row, stored: dict[str, Any] | None) -> Decision:
+    def _decide(
+        self, row: Row, key: tuple[str, ...] | None, stored: dict[str, Any] | None
+    ) -> Decision:
         if row.ok:
             self._check_scope(row, stored)
         if not row.ok:
@@ -189,8 +228,9 @@ class Classifier:
             changed = self._changed(row, stored)
             kept = {name: value for name, value in attrs.items() if name in changed}
             decision = Decision(row, "update" if changed else "unchanged", stored["pk"], kept)
-        self._defer_parent(decision)
-        self.accepted.add(hash(self.key_of(row)))
+        if self._self_refs:
+            self._defer_parent(decision)
+        self.accepted.add(hash(key))
         return decision
 
     def _attrs(self, row: Row) -> dict[str, Any]:
@@ -208,7 +248,10 @@ class Classifier:
             if column.ref is not None and column.field in row.refs:
                 paths = [self.entity.column(k).value_path() for k in column.ref.columns]
                 old = tuple(None if stored[p] is None else str(stored[p]) for p in paths)
-                if (row.refs[column.field] or (None,) * len(paths)) != old:
+                new = row.refs[column.field]
+                if (new or (None,) * len(paths)) != old and not self._hidden_kept(
+                    column, new, stored
+                ):
                     changed.add(f"{column.field}_id")
             elif (
                 column.field in row.values
@@ -220,6 +263,21 @@ class Classifier:
             if not _same_geometry(geom, stored.get(name)):
                 changed |= {name, "source_crs"}
         return changed
+
+    def _hidden_kept(
+        self, column: Column, new: tuple[str, ...] | None, stored: dict[str, Any]
+    ) -> bool:
+        """An empty reference cell keeps a link the user cannot see: exports write such links
+        empty, and re-importing one's own export must not cut an asset from its building."""
+        target = stored[f"{column.field}_id"]
+        if new is not None or target is None or column.ref is None:
+            return False
+        cache = self._visible.setdefault(column.field, {})
+        if target not in cache:
+            manager = column.ref.model._default_manager
+            visible = getattr(manager, "visible_to", None)
+            cache[target] = visible is None or visible(self.by).filter(pk=target).exists()
+        return not cache[target]
 
     # -- scope ----------------------------------------------------------------------------------
 
@@ -242,7 +300,7 @@ class Classifier:
             row.problems.append(
                 self._scope_problem(row, _("You may not record data for this unit."))
             )
-        level = row.values.get("confidentiality", None if stored else self._default_level())
+        level = row.values.get("confidentiality", None if stored else self._level)
         if self.levels is not None and level is not None and level not in self.levels:
             row.problems.append(
                 self._scope_problem(row, _("The classification is above your clearance."))
@@ -273,9 +331,7 @@ class Classifier:
     # -- self references (a unit's parent listed later in the same file) ----------------------
 
     def _defer_parent(self, decision: Decision) -> None:
-        for column in self.entity.columns:
-            if column.ref is None or column.ref.model is not self.model:
-                continue
+        for column in self._self_refs:
             key = decision.row.refs.get(column.field)
             if key and decision.row.ids.get(column.field) is None:
                 decision.attrs.pop(f"{column.field}_id", None)
@@ -293,6 +349,31 @@ class Classifier:
         return late
 
 
+class _KeysIn(Func):
+    """``(c1, c2, …) IN (SELECT * FROM unnest(%s::t1[], %s::t2[], …))``: key tuples as arrays."""
+
+    output_field = models.BooleanField()
+
+    def __init__(self, columns: list[str], arrays: list[tuple[str, list[Any]]]) -> None:
+        super().__init__(*(F(column) for column in columns))
+        self.arrays = arrays  # (SQL type, values) per column
+
+    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
+        compiled = [compiler.compile(e) for e in self.get_source_expressions()]
+        columns = ", ".join(sql for sql, _ in compiled)
+        unnest = ", ".join(f"%s::{kind}[]" for kind, _ in self.arrays)
+        params = [p for _, ps in compiled for p in ps] + [values for _, values in self.arrays]
+        return f"({columns}) IN (SELECT * FROM unnest({unnest}))", params
+
+
+def _is_text(model: type[models.Model], path: str) -> bool:
+    """Whether the ORM path ends at a text column (compared with the key's text as it is)."""
+    *hops, last = path.split("__")
+    for hop in hops:
+        model = model._meta.get_field(hop).related_model  # type: ignore[assignment]
+    return isinstance(model._meta.get_field(last), models.CharField | models.TextField)
+
+
 def _has_field(model: type[models.Model], name: str) -> bool:
     return any(f.name == name for f in model._meta.get_fields())
 
@@ -301,7 +382,10 @@ def _is_ref_part(entity: Entity, key: str) -> bool:
     return any(c.ref is not None and key in c.ref.columns for c in entity.columns)
 
 
-def _same_geometry(new: GEOSGeometry | None, old: GEOSGeometry | None) -> bool:
+def _same_geometry(new: BaseGeometry | None, old: GEOSGeometry | None) -> bool:
+    """Equal vertex for vertex, whatever the ring orientation or starting vertex: Shapefiles
+    store outer rings clockwise, GeoPackages as written."""
     if new is None or old is None:
         return new is None and old is None
-    return bool(new.equals_exact(old, _GEOMETRY_TOLERANCE))
+    stored = shapely.normalize(shapely.from_wkb(bytes(old.wkb)))
+    return bool(shapely.equals_exact(shapely.normalize(new), stored, _GEOMETRY_TOLERANCE))

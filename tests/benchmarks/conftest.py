@@ -32,6 +32,14 @@ class Figure:
         )
 
 
+def record_line(name: str, ours: str, baseline: str, ratio: float, target: float) -> str:
+    """Print and keep a BENCH line whose figures are not times (a rate, a peak memory)."""
+    line = f"BENCH {name} ours={ours} baseline={baseline} ratio={ratio:.2f} target={target}"
+    LINES.append(line)
+    print(line)
+    return line
+
+
 def median_time(func: Callable[[], object], *, repeat: int = 7) -> float:
     """Median wall time of ``func`` over ``repeat`` runs, after one warm-up."""
     func()

@@ -6,44 +6,88 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('assets', '0001_initial'),
+        ("assets", "0001_initial"),
     ]
 
     operations = [
         pgtrigger.migrations.RemoveTrigger(
-            model_name='asset',
-            name='insert_insert',
+            model_name="asset",
+            name="insert_insert",
         ),
         pgtrigger.migrations.RemoveTrigger(
-            model_name='asset',
-            name='update_update',
+            model_name="asset",
+            name="update_update",
         ),
         pgtrigger.migrations.RemoveTrigger(
-            model_name='asset',
-            name='delete_delete',
+            model_name="asset",
+            name="delete_delete",
         ),
         migrations.AddField(
-            model_name='asset',
-            name='source_crs',
-            field=models.CharField(blank=True, db_default='', default='', help_text='The system the geometry was supplied in, e.g. GCJ-02 or EPSG:4523.', max_length=40, verbose_name='source coordinate system'),
+            model_name="asset",
+            name="source_crs",
+            field=models.CharField(
+                blank=True,
+                db_default="",
+                default="",
+                help_text="The system the geometry was supplied in, e.g. GCJ-02 or EPSG:4523.",
+                max_length=40,
+                verbose_name="source coordinate system",
+            ),
         ),
         migrations.AddField(
-            model_name='assetevent',
-            name='source_crs',
-            field=models.CharField(blank=True, db_default='', default='', help_text='The system the geometry was supplied in, e.g. GCJ-02 or EPSG:4523.', max_length=40, verbose_name='source coordinate system'),
+            model_name="assetevent",
+            name="source_crs",
+            field=models.CharField(
+                blank=True,
+                db_default="",
+                default="",
+                help_text="The system the geometry was supplied in, e.g. GCJ-02 or EPSG:4523.",
+                max_length=40,
+                verbose_name="source coordinate system",
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='asset',
-            trigger=pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "assets_assetevent" ("acquired_on", "building_id", "category_id", "condition", "confidentiality", "created_at", "geom", "holder_id", "id", "ledger_code", "model_spec", "name", "net_value", "original_value", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "quantity", "source_crs", "status", "synthetic", "unit_of_measure", "updated_at") VALUES (NEW."acquired_on", NEW."building_id", NEW."category_id", NEW."condition", NEW."confidentiality", NEW."created_at", NEW."geom", NEW."holder_id", NEW."id", NEW."ledger_code", NEW."model_spec", NEW."name", NEW."net_value", NEW."original_value", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."quantity", NEW."source_crs", NEW."status", NEW."synthetic", NEW."unit_of_measure", NEW."updated_at"); RETURN NULL;', hash='ab97ea74f2846ffbb831ca9d82042e16380c6d3d', operation='INSERT', pgid='pgtrigger_insert_insert_db54a', table='assets_asset', when='AFTER')),
+            model_name="asset",
+            trigger=pgtrigger.compiler.Trigger(
+                name="insert_insert",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func='INSERT INTO "assets_assetevent" ("acquired_on", "building_id", "category_id", "condition", "confidentiality", "created_at", "geom", "holder_id", "id", "ledger_code", "model_spec", "name", "net_value", "original_value", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "quantity", "source_crs", "status", "synthetic", "unit_of_measure", "updated_at") VALUES (NEW."acquired_on", NEW."building_id", NEW."category_id", NEW."condition", NEW."confidentiality", NEW."created_at", NEW."geom", NEW."holder_id", NEW."id", NEW."ledger_code", NEW."model_spec", NEW."name", NEW."net_value", NEW."original_value", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."quantity", NEW."source_crs", NEW."status", NEW."synthetic", NEW."unit_of_measure", NEW."updated_at"); RETURN NULL;',
+                    hash="ab97ea74f2846ffbb831ca9d82042e16380c6d3d",
+                    operation="INSERT",
+                    pgid="pgtrigger_insert_insert_db54a",
+                    table="assets_asset",
+                    when="AFTER",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='asset',
-            trigger=pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD.* IS DISTINCT FROM NEW.*)', func='INSERT INTO "assets_assetevent" ("acquired_on", "building_id", "category_id", "condition", "confidentiality", "created_at", "geom", "holder_id", "id", "ledger_code", "model_spec", "name", "net_value", "original_value", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "quantity", "source_crs", "status", "synthetic", "unit_of_measure", "updated_at") VALUES (NEW."acquired_on", NEW."building_id", NEW."category_id", NEW."condition", NEW."confidentiality", NEW."created_at", NEW."geom", NEW."holder_id", NEW."id", NEW."ledger_code", NEW."model_spec", NEW."name", NEW."net_value", NEW."original_value", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."quantity", NEW."source_crs", NEW."status", NEW."synthetic", NEW."unit_of_measure", NEW."updated_at"); RETURN NULL;', hash='627b8cf0e16174a6dba487be0d408f9a3088ff3e', operation='UPDATE', pgid='pgtrigger_update_update_4a336', table='assets_asset', when='AFTER')),
+            model_name="asset",
+            trigger=pgtrigger.compiler.Trigger(
+                name="update_update",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    condition="WHEN (OLD.* IS DISTINCT FROM NEW.*)",
+                    func='INSERT INTO "assets_assetevent" ("acquired_on", "building_id", "category_id", "condition", "confidentiality", "created_at", "geom", "holder_id", "id", "ledger_code", "model_spec", "name", "net_value", "original_value", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "quantity", "source_crs", "status", "synthetic", "unit_of_measure", "updated_at") VALUES (NEW."acquired_on", NEW."building_id", NEW."category_id", NEW."condition", NEW."confidentiality", NEW."created_at", NEW."geom", NEW."holder_id", NEW."id", NEW."ledger_code", NEW."model_spec", NEW."name", NEW."net_value", NEW."original_value", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."quantity", NEW."source_crs", NEW."status", NEW."synthetic", NEW."unit_of_measure", NEW."updated_at"); RETURN NULL;',
+                    hash="627b8cf0e16174a6dba487be0d408f9a3088ff3e",
+                    operation="UPDATE",
+                    pgid="pgtrigger_update_update_4a336",
+                    table="assets_asset",
+                    when="AFTER",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='asset',
-            trigger=pgtrigger.compiler.Trigger(name='delete_delete', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "assets_assetevent" ("acquired_on", "building_id", "category_id", "condition", "confidentiality", "created_at", "geom", "holder_id", "id", "ledger_code", "model_spec", "name", "net_value", "original_value", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "quantity", "source_crs", "status", "synthetic", "unit_of_measure", "updated_at") VALUES (OLD."acquired_on", OLD."building_id", OLD."category_id", OLD."condition", OLD."confidentiality", OLD."created_at", OLD."geom", OLD."holder_id", OLD."id", OLD."ledger_code", OLD."model_spec", OLD."name", OLD."net_value", OLD."original_value", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."quantity", OLD."source_crs", OLD."status", OLD."synthetic", OLD."unit_of_measure", OLD."updated_at"); RETURN NULL;', hash='f0ed35185ece301b9d46b6fda5f8ddb29fb1679f', operation='DELETE', pgid='pgtrigger_delete_delete_1b720', table='assets_asset', when='AFTER')),
+            model_name="asset",
+            trigger=pgtrigger.compiler.Trigger(
+                name="delete_delete",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func='INSERT INTO "assets_assetevent" ("acquired_on", "building_id", "category_id", "condition", "confidentiality", "created_at", "geom", "holder_id", "id", "ledger_code", "model_spec", "name", "net_value", "original_value", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "quantity", "source_crs", "status", "synthetic", "unit_of_measure", "updated_at") VALUES (OLD."acquired_on", OLD."building_id", OLD."category_id", OLD."condition", OLD."confidentiality", OLD."created_at", OLD."geom", OLD."holder_id", OLD."id", OLD."ledger_code", OLD."model_spec", OLD."name", OLD."net_value", OLD."original_value", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."quantity", OLD."source_crs", OLD."status", OLD."synthetic", OLD."unit_of_measure", OLD."updated_at"); RETURN NULL;',
+                    hash="f0ed35185ece301b9d46b6fda5f8ddb29fb1679f",
+                    operation="DELETE",
+                    pgid="pgtrigger_delete_delete_1b720",
+                    table="assets_asset",
+                    when="AFTER",
+                ),
+            ),
         ),
     ]

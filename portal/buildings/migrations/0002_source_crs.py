@@ -6,44 +6,88 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('buildings', '0001_initial'),
+        ("buildings", "0001_initial"),
     ]
 
     operations = [
         pgtrigger.migrations.RemoveTrigger(
-            model_name='building',
-            name='insert_insert',
+            model_name="building",
+            name="insert_insert",
         ),
         pgtrigger.migrations.RemoveTrigger(
-            model_name='building',
-            name='update_update',
+            model_name="building",
+            name="update_update",
         ),
         pgtrigger.migrations.RemoveTrigger(
-            model_name='building',
-            name='delete_delete',
+            model_name="building",
+            name="delete_delete",
         ),
         migrations.AddField(
-            model_name='building',
-            name='source_crs',
-            field=models.CharField(blank=True, db_default='', default='', help_text='The system the geometry was supplied in, e.g. GCJ-02 or EPSG:4523.', max_length=40, verbose_name='source coordinate system'),
+            model_name="building",
+            name="source_crs",
+            field=models.CharField(
+                blank=True,
+                db_default="",
+                default="",
+                help_text="The system the geometry was supplied in, e.g. GCJ-02 or EPSG:4523.",
+                max_length=40,
+                verbose_name="source coordinate system",
+            ),
         ),
         migrations.AddField(
-            model_name='buildingevent',
-            name='source_crs',
-            field=models.CharField(blank=True, db_default='', default='', help_text='The system the geometry was supplied in, e.g. GCJ-02 or EPSG:4523.', max_length=40, verbose_name='source coordinate system'),
+            model_name="buildingevent",
+            name="source_crs",
+            field=models.CharField(
+                blank=True,
+                db_default="",
+                default="",
+                help_text="The system the geometry was supplied in, e.g. GCJ-02 or EPSG:4523.",
+                max_length=40,
+                verbose_name="source coordinate system",
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='building',
-            trigger=pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "buildings_buildingevent" ("address", "confidentiality", "created_at", "division_id", "floors_above", "floors_below", "footprint", "geom", "gross_area_m2", "id", "managing_unit_id", "name", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "source_crs", "synthetic", "updated_at", "usable_area_m2", "use_type", "year_built") VALUES (NEW."address", NEW."confidentiality", NEW."created_at", NEW."division_id", NEW."floors_above", NEW."floors_below", NEW."footprint", NEW."geom", NEW."gross_area_m2", NEW."id", NEW."managing_unit_id", NEW."name", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."source_crs", NEW."synthetic", NEW."updated_at", NEW."usable_area_m2", NEW."use_type", NEW."year_built"); RETURN NULL;', hash='579c51829707887c4aef8d4249744a544e61ca6d', operation='INSERT', pgid='pgtrigger_insert_insert_2e7e7', table='buildings_building', when='AFTER')),
+            model_name="building",
+            trigger=pgtrigger.compiler.Trigger(
+                name="insert_insert",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func='INSERT INTO "buildings_buildingevent" ("address", "confidentiality", "created_at", "division_id", "floors_above", "floors_below", "footprint", "geom", "gross_area_m2", "id", "managing_unit_id", "name", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "source_crs", "synthetic", "updated_at", "usable_area_m2", "use_type", "year_built") VALUES (NEW."address", NEW."confidentiality", NEW."created_at", NEW."division_id", NEW."floors_above", NEW."floors_below", NEW."footprint", NEW."geom", NEW."gross_area_m2", NEW."id", NEW."managing_unit_id", NEW."name", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."source_crs", NEW."synthetic", NEW."updated_at", NEW."usable_area_m2", NEW."use_type", NEW."year_built"); RETURN NULL;',
+                    hash="579c51829707887c4aef8d4249744a544e61ca6d",
+                    operation="INSERT",
+                    pgid="pgtrigger_insert_insert_2e7e7",
+                    table="buildings_building",
+                    when="AFTER",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='building',
-            trigger=pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD.* IS DISTINCT FROM NEW.*)', func='INSERT INTO "buildings_buildingevent" ("address", "confidentiality", "created_at", "division_id", "floors_above", "floors_below", "footprint", "geom", "gross_area_m2", "id", "managing_unit_id", "name", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "source_crs", "synthetic", "updated_at", "usable_area_m2", "use_type", "year_built") VALUES (NEW."address", NEW."confidentiality", NEW."created_at", NEW."division_id", NEW."floors_above", NEW."floors_below", NEW."footprint", NEW."geom", NEW."gross_area_m2", NEW."id", NEW."managing_unit_id", NEW."name", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."source_crs", NEW."synthetic", NEW."updated_at", NEW."usable_area_m2", NEW."use_type", NEW."year_built"); RETURN NULL;', hash='4eb0931152eb2439f4037fca9edaae5c8c9e249c', operation='UPDATE', pgid='pgtrigger_update_update_1778b', table='buildings_building', when='AFTER')),
+            model_name="building",
+            trigger=pgtrigger.compiler.Trigger(
+                name="update_update",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    condition="WHEN (OLD.* IS DISTINCT FROM NEW.*)",
+                    func='INSERT INTO "buildings_buildingevent" ("address", "confidentiality", "created_at", "division_id", "floors_above", "floors_below", "footprint", "geom", "gross_area_m2", "id", "managing_unit_id", "name", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "source_crs", "synthetic", "updated_at", "usable_area_m2", "use_type", "year_built") VALUES (NEW."address", NEW."confidentiality", NEW."created_at", NEW."division_id", NEW."floors_above", NEW."floors_below", NEW."footprint", NEW."geom", NEW."gross_area_m2", NEW."id", NEW."managing_unit_id", NEW."name", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."source_crs", NEW."synthetic", NEW."updated_at", NEW."usable_area_m2", NEW."use_type", NEW."year_built"); RETURN NULL;',
+                    hash="4eb0931152eb2439f4037fca9edaae5c8c9e249c",
+                    operation="UPDATE",
+                    pgid="pgtrigger_update_update_1778b",
+                    table="buildings_building",
+                    when="AFTER",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='building',
-            trigger=pgtrigger.compiler.Trigger(name='delete_delete', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "buildings_buildingevent" ("address", "confidentiality", "created_at", "division_id", "floors_above", "floors_below", "footprint", "geom", "gross_area_m2", "id", "managing_unit_id", "name", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "source_crs", "synthetic", "updated_at", "usable_area_m2", "use_type", "year_built") VALUES (OLD."address", OLD."confidentiality", OLD."created_at", OLD."division_id", OLD."floors_above", OLD."floors_below", OLD."footprint", OLD."geom", OLD."gross_area_m2", OLD."id", OLD."managing_unit_id", OLD."name", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."source_crs", OLD."synthetic", OLD."updated_at", OLD."usable_area_m2", OLD."use_type", OLD."year_built"); RETURN NULL;', hash='debe73c9f1b44a3c06b30d2e81b2dbaac50d8229', operation='DELETE', pgid='pgtrigger_delete_delete_55538', table='buildings_building', when='AFTER')),
+            model_name="building",
+            trigger=pgtrigger.compiler.Trigger(
+                name="delete_delete",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func='INSERT INTO "buildings_buildingevent" ("address", "confidentiality", "created_at", "division_id", "floors_above", "floors_below", "footprint", "geom", "gross_area_m2", "id", "managing_unit_id", "name", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "source_crs", "synthetic", "updated_at", "usable_area_m2", "use_type", "year_built") VALUES (OLD."address", OLD."confidentiality", OLD."created_at", OLD."division_id", OLD."floors_above", OLD."floors_below", OLD."footprint", OLD."geom", OLD."gross_area_m2", OLD."id", OLD."managing_unit_id", OLD."name", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."source_crs", OLD."synthetic", OLD."updated_at", OLD."usable_area_m2", OLD."use_type", OLD."year_built"); RETURN NULL;',
+                    hash="debe73c9f1b44a3c06b30d2e81b2dbaac50d8229",
+                    operation="DELETE",
+                    pgid="pgtrigger_delete_delete_55538",
+                    table="buildings_building",
+                    when="AFTER",
+                ),
+            ),
         ),
     ]

@@ -6,44 +6,88 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('depots', '0001_initial'),
+        ("depots", "0001_initial"),
     ]
 
     operations = [
         pgtrigger.migrations.RemoveTrigger(
-            model_name='depot',
-            name='insert_insert',
+            model_name="depot",
+            name="insert_insert",
         ),
         pgtrigger.migrations.RemoveTrigger(
-            model_name='depot',
-            name='update_update',
+            model_name="depot",
+            name="update_update",
         ),
         pgtrigger.migrations.RemoveTrigger(
-            model_name='depot',
-            name='delete_delete',
+            model_name="depot",
+            name="delete_delete",
         ),
         migrations.AddField(
-            model_name='depot',
-            name='source_crs',
-            field=models.CharField(blank=True, db_default='', default='', help_text='The system the geometry was supplied in, e.g. GCJ-02 or EPSG:4523.', max_length=40, verbose_name='source coordinate system'),
+            model_name="depot",
+            name="source_crs",
+            field=models.CharField(
+                blank=True,
+                db_default="",
+                default="",
+                help_text="The system the geometry was supplied in, e.g. GCJ-02 or EPSG:4523.",
+                max_length=40,
+                verbose_name="source coordinate system",
+            ),
         ),
         migrations.AddField(
-            model_name='depotevent',
-            name='source_crs',
-            field=models.CharField(blank=True, db_default='', default='', help_text='The system the geometry was supplied in, e.g. GCJ-02 or EPSG:4523.', max_length=40, verbose_name='source coordinate system'),
+            model_name="depotevent",
+            name="source_crs",
+            field=models.CharField(
+                blank=True,
+                db_default="",
+                default="",
+                help_text="The system the geometry was supplied in, e.g. GCJ-02 or EPSG:4523.",
+                max_length=40,
+                verbose_name="source coordinate system",
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='depot',
-            trigger=pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "depots_depotevent" ("address", "capacity_m3", "code", "created_at", "division_id", "geom", "id", "kind", "managing_unit_id", "name", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "source_crs", "synthetic", "updated_at") VALUES (NEW."address", NEW."capacity_m3", NEW."code", NEW."created_at", NEW."division_id", NEW."geom", NEW."id", NEW."kind", NEW."managing_unit_id", NEW."name", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."source_crs", NEW."synthetic", NEW."updated_at"); RETURN NULL;', hash='e9fcf2d17e3047b812746557d277d65321f07995', operation='INSERT', pgid='pgtrigger_insert_insert_2da3c', table='depots_depot', when='AFTER')),
+            model_name="depot",
+            trigger=pgtrigger.compiler.Trigger(
+                name="insert_insert",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func='INSERT INTO "depots_depotevent" ("address", "capacity_m3", "code", "created_at", "division_id", "geom", "id", "kind", "managing_unit_id", "name", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "source_crs", "synthetic", "updated_at") VALUES (NEW."address", NEW."capacity_m3", NEW."code", NEW."created_at", NEW."division_id", NEW."geom", NEW."id", NEW."kind", NEW."managing_unit_id", NEW."name", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."source_crs", NEW."synthetic", NEW."updated_at"); RETURN NULL;',
+                    hash="e9fcf2d17e3047b812746557d277d65321f07995",
+                    operation="INSERT",
+                    pgid="pgtrigger_insert_insert_2da3c",
+                    table="depots_depot",
+                    when="AFTER",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='depot',
-            trigger=pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD.* IS DISTINCT FROM NEW.*)', func='INSERT INTO "depots_depotevent" ("address", "capacity_m3", "code", "created_at", "division_id", "geom", "id", "kind", "managing_unit_id", "name", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "source_crs", "synthetic", "updated_at") VALUES (NEW."address", NEW."capacity_m3", NEW."code", NEW."created_at", NEW."division_id", NEW."geom", NEW."id", NEW."kind", NEW."managing_unit_id", NEW."name", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."source_crs", NEW."synthetic", NEW."updated_at"); RETURN NULL;', hash='9c8208638f9fe475904214d43e8c69eab0a0e6c2', operation='UPDATE', pgid='pgtrigger_update_update_c881f', table='depots_depot', when='AFTER')),
+            model_name="depot",
+            trigger=pgtrigger.compiler.Trigger(
+                name="update_update",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    condition="WHEN (OLD.* IS DISTINCT FROM NEW.*)",
+                    func='INSERT INTO "depots_depotevent" ("address", "capacity_m3", "code", "created_at", "division_id", "geom", "id", "kind", "managing_unit_id", "name", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "source_crs", "synthetic", "updated_at") VALUES (NEW."address", NEW."capacity_m3", NEW."code", NEW."created_at", NEW."division_id", NEW."geom", NEW."id", NEW."kind", NEW."managing_unit_id", NEW."name", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."source_crs", NEW."synthetic", NEW."updated_at"); RETURN NULL;',
+                    hash="9c8208638f9fe475904214d43e8c69eab0a0e6c2",
+                    operation="UPDATE",
+                    pgid="pgtrigger_update_update_c881f",
+                    table="depots_depot",
+                    when="AFTER",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='depot',
-            trigger=pgtrigger.compiler.Trigger(name='delete_delete', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "depots_depotevent" ("address", "capacity_m3", "code", "created_at", "division_id", "geom", "id", "kind", "managing_unit_id", "name", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "source_crs", "synthetic", "updated_at") VALUES (OLD."address", OLD."capacity_m3", OLD."code", OLD."created_at", OLD."division_id", OLD."geom", OLD."id", OLD."kind", OLD."managing_unit_id", OLD."name", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."source_crs", OLD."synthetic", OLD."updated_at"); RETURN NULL;', hash='e752fbadb3c42b047712f39acee66cf7179fa85a', operation='DELETE', pgid='pgtrigger_delete_delete_02ab2', table='depots_depot', when='AFTER')),
+            model_name="depot",
+            trigger=pgtrigger.compiler.Trigger(
+                name="delete_delete",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func='INSERT INTO "depots_depotevent" ("address", "capacity_m3", "code", "created_at", "division_id", "geom", "id", "kind", "managing_unit_id", "name", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "source_crs", "synthetic", "updated_at") VALUES (OLD."address", OLD."capacity_m3", OLD."code", OLD."created_at", OLD."division_id", OLD."geom", OLD."id", OLD."kind", OLD."managing_unit_id", OLD."name", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."source_crs", OLD."synthetic", OLD."updated_at"); RETURN NULL;',
+                    hash="e752fbadb3c42b047712f39acee66cf7179fa85a",
+                    operation="DELETE",
+                    pgid="pgtrigger_delete_delete_02ab2",
+                    table="depots_depot",
+                    when="AFTER",
+                ),
+            ),
         ),
     ]

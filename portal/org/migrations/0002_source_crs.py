@@ -6,44 +6,88 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('org', '0001_initial'),
+        ("org", "0001_initial"),
     ]
 
     operations = [
         pgtrigger.migrations.RemoveTrigger(
-            model_name='unit',
-            name='insert_insert',
+            model_name="unit",
+            name="insert_insert",
         ),
         pgtrigger.migrations.RemoveTrigger(
-            model_name='unit',
-            name='update_update',
+            model_name="unit",
+            name="update_update",
         ),
         pgtrigger.migrations.RemoveTrigger(
-            model_name='unit',
-            name='delete_delete',
+            model_name="unit",
+            name="delete_delete",
         ),
         migrations.AddField(
-            model_name='unit',
-            name='source_crs',
-            field=models.CharField(blank=True, db_default='', default='', help_text='The system the geometry was supplied in, e.g. GCJ-02 or EPSG:4523.', max_length=40, verbose_name='source coordinate system'),
+            model_name="unit",
+            name="source_crs",
+            field=models.CharField(
+                blank=True,
+                db_default="",
+                default="",
+                help_text="The system the geometry was supplied in, e.g. GCJ-02 or EPSG:4523.",
+                max_length=40,
+                verbose_name="source coordinate system",
+            ),
         ),
         migrations.AddField(
-            model_name='unitevent',
-            name='source_crs',
-            field=models.CharField(blank=True, db_default='', default='', help_text='The system the geometry was supplied in, e.g. GCJ-02 or EPSG:4523.', max_length=40, verbose_name='source coordinate system'),
+            model_name="unitevent",
+            name="source_crs",
+            field=models.CharField(
+                blank=True,
+                db_default="",
+                default="",
+                help_text="The system the geometry was supplied in, e.g. GCJ-02 or EPSG:4523.",
+                max_length=40,
+                verbose_name="source coordinate system",
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='unit',
-            trigger=pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "org_unitevent" ("address", "created_at", "credit_code", "division_id", "id", "kind", "level", "location", "name", "parent_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "short_name", "source_crs", "staff_by_rank", "synthetic", "updated_at") VALUES (NEW."address", NEW."created_at", NEW."credit_code", NEW."division_id", NEW."id", NEW."kind", NEW."level", NEW."location", NEW."name", NEW."parent_id", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."short_name", NEW."source_crs", NEW."staff_by_rank", NEW."synthetic", NEW."updated_at"); RETURN NULL;', hash='37cab3fb17b3338744cf911496a65308969bfd24', operation='INSERT', pgid='pgtrigger_insert_insert_4c104', table='org_unit', when='AFTER')),
+            model_name="unit",
+            trigger=pgtrigger.compiler.Trigger(
+                name="insert_insert",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func='INSERT INTO "org_unitevent" ("address", "created_at", "credit_code", "division_id", "id", "kind", "level", "location", "name", "parent_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "short_name", "source_crs", "staff_by_rank", "synthetic", "updated_at") VALUES (NEW."address", NEW."created_at", NEW."credit_code", NEW."division_id", NEW."id", NEW."kind", NEW."level", NEW."location", NEW."name", NEW."parent_id", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."short_name", NEW."source_crs", NEW."staff_by_rank", NEW."synthetic", NEW."updated_at"); RETURN NULL;',
+                    hash="37cab3fb17b3338744cf911496a65308969bfd24",
+                    operation="INSERT",
+                    pgid="pgtrigger_insert_insert_4c104",
+                    table="org_unit",
+                    when="AFTER",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='unit',
-            trigger=pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD.* IS DISTINCT FROM NEW.*)', func='INSERT INTO "org_unitevent" ("address", "created_at", "credit_code", "division_id", "id", "kind", "level", "location", "name", "parent_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "short_name", "source_crs", "staff_by_rank", "synthetic", "updated_at") VALUES (NEW."address", NEW."created_at", NEW."credit_code", NEW."division_id", NEW."id", NEW."kind", NEW."level", NEW."location", NEW."name", NEW."parent_id", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."short_name", NEW."source_crs", NEW."staff_by_rank", NEW."synthetic", NEW."updated_at"); RETURN NULL;', hash='c30bd701bc9924e8f4866be7862886787a4957f3', operation='UPDATE', pgid='pgtrigger_update_update_f1e85', table='org_unit', when='AFTER')),
+            model_name="unit",
+            trigger=pgtrigger.compiler.Trigger(
+                name="update_update",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    condition="WHEN (OLD.* IS DISTINCT FROM NEW.*)",
+                    func='INSERT INTO "org_unitevent" ("address", "created_at", "credit_code", "division_id", "id", "kind", "level", "location", "name", "parent_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "short_name", "source_crs", "staff_by_rank", "synthetic", "updated_at") VALUES (NEW."address", NEW."created_at", NEW."credit_code", NEW."division_id", NEW."id", NEW."kind", NEW."level", NEW."location", NEW."name", NEW."parent_id", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."short_name", NEW."source_crs", NEW."staff_by_rank", NEW."synthetic", NEW."updated_at"); RETURN NULL;',
+                    hash="c30bd701bc9924e8f4866be7862886787a4957f3",
+                    operation="UPDATE",
+                    pgid="pgtrigger_update_update_f1e85",
+                    table="org_unit",
+                    when="AFTER",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='unit',
-            trigger=pgtrigger.compiler.Trigger(name='delete_delete', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "org_unitevent" ("address", "created_at", "credit_code", "division_id", "id", "kind", "level", "location", "name", "parent_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "short_name", "source_crs", "staff_by_rank", "synthetic", "updated_at") VALUES (OLD."address", OLD."created_at", OLD."credit_code", OLD."division_id", OLD."id", OLD."kind", OLD."level", OLD."location", OLD."name", OLD."parent_id", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."short_name", OLD."source_crs", OLD."staff_by_rank", OLD."synthetic", OLD."updated_at"); RETURN NULL;', hash='241d7dec223026e01267cf1bb5723ea5ed77ddb2', operation='DELETE', pgid='pgtrigger_delete_delete_e79c1', table='org_unit', when='AFTER')),
+            model_name="unit",
+            trigger=pgtrigger.compiler.Trigger(
+                name="delete_delete",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func='INSERT INTO "org_unitevent" ("address", "created_at", "credit_code", "division_id", "id", "kind", "level", "location", "name", "parent_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "short_name", "source_crs", "staff_by_rank", "synthetic", "updated_at") VALUES (OLD."address", OLD."created_at", OLD."credit_code", OLD."division_id", OLD."id", OLD."kind", OLD."level", OLD."location", OLD."name", OLD."parent_id", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."short_name", OLD."source_crs", OLD."staff_by_rank", OLD."synthetic", OLD."updated_at"); RETURN NULL;',
+                    hash="241d7dec223026e01267cf1bb5723ea5ed77ddb2",
+                    operation="DELETE",
+                    pgid="pgtrigger_delete_delete_e79c1",
+                    table="org_unit",
+                    when="AFTER",
+                ),
+            ),
         ),
     ]

@@ -6,44 +6,88 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('parcels', '0001_initial'),
+        ("parcels", "0001_initial"),
     ]
 
     operations = [
         pgtrigger.migrations.RemoveTrigger(
-            model_name='parcel',
-            name='insert_insert',
+            model_name="parcel",
+            name="insert_insert",
         ),
         pgtrigger.migrations.RemoveTrigger(
-            model_name='parcel',
-            name='update_update',
+            model_name="parcel",
+            name="update_update",
         ),
         pgtrigger.migrations.RemoveTrigger(
-            model_name='parcel',
-            name='delete_delete',
+            model_name="parcel",
+            name="delete_delete",
         ),
         migrations.AddField(
-            model_name='parcel',
-            name='source_crs',
-            field=models.CharField(blank=True, db_default='', default='', help_text='The system the geometry was supplied in, e.g. GCJ-02 or EPSG:4523.', max_length=40, verbose_name='source coordinate system'),
+            model_name="parcel",
+            name="source_crs",
+            field=models.CharField(
+                blank=True,
+                db_default="",
+                default="",
+                help_text="The system the geometry was supplied in, e.g. GCJ-02 or EPSG:4523.",
+                max_length=40,
+                verbose_name="source coordinate system",
+            ),
         ),
         migrations.AddField(
-            model_name='parcelevent',
-            name='source_crs',
-            field=models.CharField(blank=True, db_default='', default='', help_text='The system the geometry was supplied in, e.g. GCJ-02 or EPSG:4523.', max_length=40, verbose_name='source coordinate system'),
+            model_name="parcelevent",
+            name="source_crs",
+            field=models.CharField(
+                blank=True,
+                db_default="",
+                default="",
+                help_text="The system the geometry was supplied in, e.g. GCJ-02 or EPSG:4523.",
+                max_length=40,
+                verbose_name="source coordinate system",
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='parcel',
-            trigger=pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "parcels_parcelevent" ("certificate_area_m2", "certificate_no", "created_at", "division_id", "geom", "holder_id", "id", "land_use", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "real_estate_unit_code", "registry_no", "right_type", "source_crs", "synthetic", "title_status", "updated_at") VALUES (NEW."certificate_area_m2", NEW."certificate_no", NEW."created_at", NEW."division_id", NEW."geom", NEW."holder_id", NEW."id", NEW."land_use", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."real_estate_unit_code", NEW."registry_no", NEW."right_type", NEW."source_crs", NEW."synthetic", NEW."title_status", NEW."updated_at"); RETURN NULL;', hash='b30659413d6bb4e218936828675b4d39ee86ae29', operation='INSERT', pgid='pgtrigger_insert_insert_4b37f', table='parcels_parcel', when='AFTER')),
+            model_name="parcel",
+            trigger=pgtrigger.compiler.Trigger(
+                name="insert_insert",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func='INSERT INTO "parcels_parcelevent" ("certificate_area_m2", "certificate_no", "created_at", "division_id", "geom", "holder_id", "id", "land_use", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "real_estate_unit_code", "registry_no", "right_type", "source_crs", "synthetic", "title_status", "updated_at") VALUES (NEW."certificate_area_m2", NEW."certificate_no", NEW."created_at", NEW."division_id", NEW."geom", NEW."holder_id", NEW."id", NEW."land_use", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."real_estate_unit_code", NEW."registry_no", NEW."right_type", NEW."source_crs", NEW."synthetic", NEW."title_status", NEW."updated_at"); RETURN NULL;',
+                    hash="b30659413d6bb4e218936828675b4d39ee86ae29",
+                    operation="INSERT",
+                    pgid="pgtrigger_insert_insert_4b37f",
+                    table="parcels_parcel",
+                    when="AFTER",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='parcel',
-            trigger=pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD.* IS DISTINCT FROM NEW.*)', func='INSERT INTO "parcels_parcelevent" ("certificate_area_m2", "certificate_no", "created_at", "division_id", "geom", "holder_id", "id", "land_use", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "real_estate_unit_code", "registry_no", "right_type", "source_crs", "synthetic", "title_status", "updated_at") VALUES (NEW."certificate_area_m2", NEW."certificate_no", NEW."created_at", NEW."division_id", NEW."geom", NEW."holder_id", NEW."id", NEW."land_use", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."real_estate_unit_code", NEW."registry_no", NEW."right_type", NEW."source_crs", NEW."synthetic", NEW."title_status", NEW."updated_at"); RETURN NULL;', hash='7fb5596cfbc4f7577ecc71929e7ab5692600d246', operation='UPDATE', pgid='pgtrigger_update_update_3d55a', table='parcels_parcel', when='AFTER')),
+            model_name="parcel",
+            trigger=pgtrigger.compiler.Trigger(
+                name="update_update",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    condition="WHEN (OLD.* IS DISTINCT FROM NEW.*)",
+                    func='INSERT INTO "parcels_parcelevent" ("certificate_area_m2", "certificate_no", "created_at", "division_id", "geom", "holder_id", "id", "land_use", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "real_estate_unit_code", "registry_no", "right_type", "source_crs", "synthetic", "title_status", "updated_at") VALUES (NEW."certificate_area_m2", NEW."certificate_no", NEW."created_at", NEW."division_id", NEW."geom", NEW."holder_id", NEW."id", NEW."land_use", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."real_estate_unit_code", NEW."registry_no", NEW."right_type", NEW."source_crs", NEW."synthetic", NEW."title_status", NEW."updated_at"); RETURN NULL;',
+                    hash="7fb5596cfbc4f7577ecc71929e7ab5692600d246",
+                    operation="UPDATE",
+                    pgid="pgtrigger_update_update_3d55a",
+                    table="parcels_parcel",
+                    when="AFTER",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='parcel',
-            trigger=pgtrigger.compiler.Trigger(name='delete_delete', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "parcels_parcelevent" ("certificate_area_m2", "certificate_no", "created_at", "division_id", "geom", "holder_id", "id", "land_use", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "real_estate_unit_code", "registry_no", "right_type", "source_crs", "synthetic", "title_status", "updated_at") VALUES (OLD."certificate_area_m2", OLD."certificate_no", OLD."created_at", OLD."division_id", OLD."geom", OLD."holder_id", OLD."id", OLD."land_use", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."real_estate_unit_code", OLD."registry_no", OLD."right_type", OLD."source_crs", OLD."synthetic", OLD."title_status", OLD."updated_at"); RETURN NULL;', hash='0ccfb63172943593d54f1d41645be24cdbf6d837', operation='DELETE', pgid='pgtrigger_delete_delete_b108c', table='parcels_parcel', when='AFTER')),
+            model_name="parcel",
+            trigger=pgtrigger.compiler.Trigger(
+                name="delete_delete",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func='INSERT INTO "parcels_parcelevent" ("certificate_area_m2", "certificate_no", "created_at", "division_id", "geom", "holder_id", "id", "land_use", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "real_estate_unit_code", "registry_no", "right_type", "source_crs", "synthetic", "title_status", "updated_at") VALUES (OLD."certificate_area_m2", OLD."certificate_no", OLD."created_at", OLD."division_id", OLD."geom", OLD."holder_id", OLD."id", OLD."land_use", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."real_estate_unit_code", OLD."registry_no", OLD."right_type", OLD."source_crs", OLD."synthetic", OLD."title_status", OLD."updated_at"); RETURN NULL;',
+                    hash="0ccfb63172943593d54f1d41645be24cdbf6d837",
+                    operation="DELETE",
+                    pgid="pgtrigger_delete_delete_b108c",
+                    table="parcels_parcel",
+                    when="AFTER",
+                ),
+            ),
         ),
     ]
