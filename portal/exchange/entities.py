@@ -14,6 +14,7 @@ from typing import Any, Literal
 from django.db import models
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from portal.assets.models import Asset, AssetCategory
 from portal.buildings.models import Building, Occupancy
@@ -194,7 +195,7 @@ PARCELS = Entity(
         Column("reg_no", "registry_no", code=True),
         Column("reuc", "real_estate_unit_code", code=True),
         Column("cert_no", "certificate_no", code=True),
-        _unit("holder", "holder", _("holder (credit code)")),
+        _unit("holder", "holder", pgettext_lazy("parcel", "holder (credit code)")),
         _division(),
         Column("right_type", "right_type"),
         Column("land_use", "land_use"),

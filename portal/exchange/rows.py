@@ -438,8 +438,8 @@ class GeometryReader:
             raise CellError(
                 "invalid",
                 _(
-                    "The geometry is not valid (%(reason)s); tick “repair” to let the import "
-                    "fix it."
+                    "The geometry is not valid (%(reason)s); tick “Repair invalid geometries” "
+                    "to let the import fix it."
                 ),
                 reason=reason,
             )

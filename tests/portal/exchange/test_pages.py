@@ -91,7 +91,7 @@ def test_upload_page_renders_in_chinese(client, officer):
     assert response.status_code == 200
     assert '<html lang="zh-hans">' in page
     assert zh("Upload a file") in page
-    assert zh("Repair invalid geometries") in page
+    assert zh("Repair invalid geometries (self-intersections) and report each repair") in page
     assert ">资产<" in page
     assert ">办公用房<" in page
     for code in (
