@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from portal.assets.choices import AssetStatus, ConditionGrade
 from portal.assets.querysets import AssetQuerySet
 from portal.core.choices import Confidentiality
-from portal.core.models import RegistryModel
+from portal.core.models import RegistryModel, source_crs_field
 from portal.core.validators import validate_geometry
 
 MONEY = {"max_digits": 14, "decimal_places": 2, "validators": [MinValueValidator(0)]}
@@ -75,14 +75,7 @@ class Asset(RegistryModel):
         validators=[validate_geometry],
         help_text=_("Taken from the building when left empty."),
     )
-    source_crs = models.CharField(
-        _("source coordinate system"),
-        max_length=40,
-        blank=True,
-        default="",
-        db_default="",
-        help_text=_("The system the geometry was supplied in, e.g. GCJ-02 or EPSG:4523."),
-    )
+    source_crs = source_crs_field()
     status = models.CharField(
         _("status"), max_length=16, choices=AssetStatus, default=AssetStatus.IN_USE, db_index=True
     )

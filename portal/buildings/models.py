@@ -14,7 +14,7 @@ from portal.buildings.querysets import (
     RoomQuerySet,
 )
 from portal.core.choices import Confidentiality, GovernmentLevel, Rank
-from portal.core.models import RegistryModel
+from portal.core.models import RegistryModel, source_crs_field
 from portal.core.validators import validate_geometry
 
 AREA = {"max_digits": 12, "decimal_places": 2, "validators": [MinValueValidator(0)]}
@@ -39,14 +39,7 @@ class Building(RegistryModel):
     footprint = models.MultiPolygonField(
         _("footprint"), srid=4490, null=True, blank=True, validators=[validate_geometry]
     )
-    source_crs = models.CharField(
-        _("source coordinate system"),
-        max_length=40,
-        blank=True,
-        default="",
-        db_default="",
-        help_text=_("The system the geometry was supplied in, e.g. GCJ-02 or EPSG:4523."),
-    )
+    source_crs = source_crs_field()
     floors_above = models.PositiveSmallIntegerField(_("floors above ground"), default=1)
     floors_below = models.PositiveSmallIntegerField(_("floors below ground"), default=0)
     gross_area_m2 = models.DecimalField(_("gross floor area (m²)"), null=True, blank=True, **AREA)

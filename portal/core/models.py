@@ -15,3 +15,19 @@ class RegistryModel(models.Model):
 
     class Meta:
         abstract = True
+
+
+def source_crs_field() -> models.CharField:  # type: ignore[type-arg]
+    """The coordinate system a record's geometry was supplied in, as imports record it.
+
+    The geometry itself is stored in CGCS2000; this keeps where it came from (``GCJ-02``,
+    ``EPSG:4544``…). The database default lets bulk loaders that name their columns leave it out.
+    """
+    return models.CharField(
+        _("source coordinate system"),
+        max_length=40,
+        blank=True,
+        default="",
+        db_default="",
+        help_text=_("The system the geometry was supplied in, e.g. GCJ-02 or EPSG:4523."),
+    )

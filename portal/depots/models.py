@@ -4,7 +4,7 @@ from django.core.validators import MinValueValidator, RegexValidator
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from portal.core.models import RegistryModel
+from portal.core.models import RegistryModel, source_crs_field
 from portal.core.validators import validate_geometry
 from portal.depots.choices import DepotKind
 from portal.depots.querysets import DepotQuerySet, StockItemQuerySet
@@ -63,14 +63,7 @@ class Depot(RegistryModel):
     )
     address = models.CharField(_("address"), max_length=300, blank=True)
     geom = models.PointField(_("location"), srid=4490, validators=[validate_geometry])
-    source_crs = models.CharField(
-        _("source coordinate system"),
-        max_length=40,
-        blank=True,
-        default="",
-        db_default="",
-        help_text=_("The system the geometry was supplied in, e.g. GCJ-02 or EPSG:4523."),
-    )
+    source_crs = source_crs_field()
     capacity_m3 = models.DecimalField(_("capacity (m³)"), **QUANTITY)
 
     objects = DepotQuerySet.as_manager()

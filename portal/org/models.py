@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from portal.core.choices import Confidentiality, GovernmentLevel
-from portal.core.models import RegistryModel
+from portal.core.models import RegistryModel, source_crs_field
 from portal.core.validators import validate_credit_code, validate_division_code, validate_geometry
 from portal.org.choices import DivisionLevel, RegionKind, Role, UnitKind
 from portal.org.querysets import AdminDivisionQuerySet, UnitQuerySet
@@ -123,14 +123,7 @@ class Unit(RegistryModel):
     location = models.PointField(
         _("location"), srid=4490, null=True, blank=True, validators=[validate_geometry]
     )
-    source_crs = models.CharField(
-        _("source coordinate system"),
-        max_length=40,
-        blank=True,
-        default="",
-        db_default="",
-        help_text=_("The system the geometry was supplied in, e.g. GCJ-02 or EPSG:4523."),
-    )
+    source_crs = source_crs_field()
     staff_by_rank = models.JSONField(
         _("staff establishment by rank"),
         default=dict,

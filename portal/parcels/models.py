@@ -9,7 +9,7 @@ from django.utils.translation import pgettext_lazy
 
 from gis.codes import parse_real_estate_unit_code
 from gis.errors import CodeError
-from portal.core.models import RegistryModel
+from portal.core.models import RegistryModel, source_crs_field
 from portal.core.validators import validate_geometry, validate_real_estate_unit_code
 from portal.parcels.choices import LandUse, RightType, TitleStatus
 from portal.parcels.querysets import ParcelQuerySet
@@ -61,14 +61,7 @@ class Parcel(RegistryModel):
         output_field=models.FloatField(),
         db_persist=True,
     )
-    source_crs = models.CharField(
-        _("source coordinate system"),
-        max_length=40,
-        blank=True,
-        default="",
-        db_default="",
-        help_text=_("The system the geometry was supplied in, e.g. GCJ-02 or EPSG:4523."),
-    )
+    source_crs = source_crs_field()
     title_status = models.CharField(
         _("title status"), max_length=12, choices=TitleStatus, default=TitleStatus.UNREGISTERED
     )

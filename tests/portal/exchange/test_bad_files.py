@@ -16,22 +16,10 @@ from portal.buildings.models import Building
 from portal.exchange import services
 from portal.exchange.models import ImportStatus
 from portal.exchange.sources import ReadOptions
-from portal.org.choices import Role
 from portal.org.models import Unit
-from tests.factories import CategoryFactory, UnitFactory, UserFactory, credit_code, division
+from tests.factories import credit_code, division
 
 pytestmark = pytest.mark.django_db(databases="__all__")
-
-
-@pytest.fixture
-def admin(db):
-    return UserFactory(role=Role.PROVINCE_ADMIN)
-
-
-@pytest.fixture
-def holder(db):
-    CategoryFactory(code="2010100")
-    return UnitFactory()
 
 
 def codes(report: dict) -> set[str]:  # type: ignore[type-arg]

@@ -22,7 +22,7 @@ from portal.exchange.sources import ReadOptions
 from portal.org.choices import Role
 from portal.org.models import Unit
 from portal.parcels.models import Parcel
-from tests.factories import AssetFactory, CategoryFactory, UnitFactory, UserFactory, credit_code
+from tests.factories import AssetFactory, UserFactory, credit_code
 
 pytestmark = pytest.mark.django_db(databases="__all__")
 
@@ -45,17 +45,6 @@ def write_csv(path: Path, headers: list[str], rows: list[list[object]]) -> Path:
         writer.writerow(headers)
         writer.writerows(rows)
     return path
-
-
-@pytest.fixture
-def admin(db):
-    return UserFactory(role=Role.PROVINCE_ADMIN)
-
-
-@pytest.fixture
-def holder(db):
-    CategoryFactory(code="2010100")
-    return UnitFactory()
 
 
 def asset_rows(holder: Unit, n: int = 3) -> list[list[object]]:
