@@ -224,7 +224,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_PERMISSIONS = 0o640
 
 # History: database triggers record every insert, update and delete (bulk ones included) with the
-# request's user and id; the event tables refuse updates and deletes.
+# request's user and id; the event tables refuse updates and deletes. Registry models use
+# portal.core.tracking.tracked(), which writes them once per statement; these defaults only
+# serve a model tracked with a bare pghistory.track().
 PGHISTORY_DEFAULT_TRACKERS = (
     pghistory.InsertEvent(),
     pghistory.UpdateEvent(),

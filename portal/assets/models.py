@@ -1,4 +1,3 @@
-import pghistory
 from django.contrib.gis.db import models
 from django.core.validators import MinValueValidator
 from django.urls import reverse
@@ -8,12 +7,13 @@ from portal.assets.choices import AssetStatus, ConditionGrade
 from portal.assets.querysets import AssetQuerySet
 from portal.core.choices import Confidentiality
 from portal.core.models import RegistryModel, source_crs_field
+from portal.core.tracking import tracked
 from portal.core.validators import validate_geometry
 
 MONEY = {"max_digits": 14, "decimal_places": 2, "validators": [MinValueValidator(0)]}
 
 
-@pghistory.track()
+@tracked()
 class AssetCategory(models.Model):
     """A class of the state-asset classification (GB/T 14885), kept as editable data."""
 
@@ -42,7 +42,7 @@ class AssetCategory(models.Model):
         return (self.code,)
 
 
-@pghistory.track()
+@tracked()
 class Asset(RegistryModel):
     """A state asset on a unit's ledger: what it is, where it is, its status and value."""
 

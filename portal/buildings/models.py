@@ -1,6 +1,5 @@
 from decimal import Decimal
 
-import pghistory
 from django.contrib.gis.db import models
 from django.core.validators import MinValueValidator
 from django.urls import reverse
@@ -15,12 +14,13 @@ from portal.buildings.querysets import (
 )
 from portal.core.choices import Confidentiality, GovernmentLevel, Rank
 from portal.core.models import RegistryModel, source_crs_field
+from portal.core.tracking import tracked
 from portal.core.validators import validate_geometry
 
 AREA = {"max_digits": 12, "decimal_places": 2, "validators": [MinValueValidator(0)]}
 
 
-@pghistory.track()
+@tracked()
 class Building(RegistryModel):
     """An office building (办公用房) managed by a unit: its footprint, size and use."""
 
@@ -77,7 +77,7 @@ class Building(RegistryModel):
         return reverse("buildings:building_detail", args=[self.pk])
 
 
-@pghistory.track()
+@tracked()
 class Floor(models.Model):
     """A storey of a building; negative numbers are below ground."""
 
@@ -106,7 +106,7 @@ class Floor(models.Model):
         return (*self.building.natural_key(), self.number)
 
 
-@pghistory.track()
+@tracked()
 class Room(models.Model):
     """A room on a floor, with its use and the unit that occupies it."""
 
@@ -137,7 +137,7 @@ class Room(models.Model):
         return (*self.floor.natural_key(), self.number)
 
 
-@pghistory.track()
+@tracked()
 class Occupancy(RegistryModel):
     """A unit's use of a building: the usable area allocated to it and its staff there."""
 
@@ -179,7 +179,7 @@ class Occupancy(RegistryModel):
         return (self.usable_area_m2 / staff).quantize(Decimal("0.01")) if staff else None
 
 
-@pghistory.track()
+@tracked()
 class SpaceStandard(models.Model):
     """A per-person office-area limit (使用面积) by government level and rank, in one edition.
 

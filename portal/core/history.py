@@ -1,11 +1,11 @@
 """The history trail: who changed what, when, from which request, read back and exported.
 
-Every registry model is ``@pghistory.track()``-ed: database triggers copy each inserted, updated
-or deleted row into the model's event table, so ``QuerySet.update()``, bulk writes and raw SQL
-are recorded as surely as admin edits. :class:`HistoryMiddleware` attaches the request's user, URL,
-request id and client address to the events it causes. Writes outside a request (shell,
-management commands, background jobs) are recorded too, but without context unless the code
-wraps them in ``pghistory.context(...)``.
+Every registry model is ``@tracked()`` (:mod:`portal.core.tracking`): statement-level database
+triggers copy each inserted, updated or deleted row into the model's event table, so
+``QuerySet.update()``, bulk writes and raw SQL are recorded as surely as admin edits.
+:class:`HistoryMiddleware` attaches the request's user, URL, request id and client address to the
+events it causes. Writes outside a request (shell, management commands, background jobs) are
+recorded too, but without context unless the code wraps them in ``pghistory.context(...)``.
 
 The trail is append-only in the database (migration ``core.0001_protect_history``): event rows
 refuse UPDATE and DELETE, context rows refuse DELETE, and tracked tables refuse writes while their

@@ -1,10 +1,10 @@
-import pghistory
 from django.contrib.gis.db import models
 from django.core.validators import MinValueValidator, RegexValidator
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from portal.core.models import RegistryModel, source_crs_field
+from portal.core.tracking import tracked
 from portal.core.validators import validate_geometry
 from portal.depots.choices import DepotKind
 from portal.depots.querysets import DepotQuerySet, StockItemQuerySet
@@ -12,7 +12,7 @@ from portal.depots.querysets import DepotQuerySet, StockItemQuerySet
 QUANTITY = {"max_digits": 14, "decimal_places": 2, "validators": [MinValueValidator(0)]}
 
 
-@pghistory.track()
+@tracked()
 class SupplyCategory(models.Model):
     """A class of emergency supplies (GB/T 38565: 7 digits, 4 levels), kept as editable data."""
 
@@ -45,7 +45,7 @@ class SupplyCategory(models.Model):
         return (self.code,)
 
 
-@pghistory.track()
+@tracked()
 class Depot(RegistryModel):
     """An emergency supply depot, a public asset warehouse (公物仓), or a site that is both."""
 
@@ -83,7 +83,7 @@ class Depot(RegistryModel):
         return reverse("depots:depot_detail", args=[self.pk])
 
 
-@pghistory.track()
+@tracked()
 class StockItem(RegistryModel):
     """A batch of supplies held in a depot, with its expiry and the minimum level to keep."""
 

@@ -1,4 +1,3 @@
-import pghistory
 from django.contrib.gis.db import models
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
@@ -6,6 +5,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from portal.core.models import RegistryModel
+from portal.core.tracking import tracked
 from portal.fleet.choices import Energy, VehicleStatus, VehicleType
 from portal.fleet.querysets import VehicleQuerySet
 
@@ -16,7 +16,7 @@ PLATE = RegexValidator(
 )
 
 
-@pghistory.track()
+@tracked()
 class Vehicle(RegistryModel):
     """An official vehicle: its plate, type, holder and where it is based."""
 

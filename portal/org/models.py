@@ -1,4 +1,3 @@
-import pghistory
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.contrib.gis.db import models
 from django.db.models import Q
@@ -7,12 +6,13 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.core.choices import Confidentiality, GovernmentLevel
 from portal.core.models import RegistryModel, source_crs_field
+from portal.core.tracking import tracked
 from portal.core.validators import validate_credit_code, validate_division_code, validate_geometry
 from portal.org.choices import DivisionLevel, RegionKind, Role, UnitKind
 from portal.org.querysets import AdminDivisionQuerySet, UnitQuerySet
 
 
-@pghistory.track()
+@tracked()
 class AdminDivision(models.Model):
     """An administrative division of GB/T 2260: the province, a prefecture-level city or a county.
 
@@ -68,7 +68,7 @@ class AdminDivision(models.Model):
         )
 
 
-@pghistory.track()
+@tracked()
 class CooperationRegion(models.Model):
     """A Sichuan–Chongqing cooperation area without a GB/T 2260 code (e.g. 高竹新区, 遂潼)."""
 
@@ -94,7 +94,7 @@ class CooperationRegion(models.Model):
         return (self.name,)
 
 
-@pghistory.track()
+@tracked()
 class Unit(RegistryModel):
     """A party or government organ or public institution (机关单位), keyed by its credit code."""
 
@@ -148,7 +148,7 @@ class Unit(RegistryModel):
         return reverse("org:unit_detail", args=[self.pk])
 
 
-@pghistory.track(exclude=["password", "last_login"])
+@tracked(exclude=["password", "last_login"])
 class User(AbstractUser):
     """An account. Every account belongs to a unit; its role and clearance decide what it sees."""
 

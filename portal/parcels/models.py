@@ -1,4 +1,3 @@
-import pghistory
 from django.contrib.gis.db import models
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
@@ -10,12 +9,13 @@ from django.utils.translation import pgettext_lazy
 from gis.codes import parse_real_estate_unit_code
 from gis.errors import CodeError
 from portal.core.models import RegistryModel, source_crs_field
+from portal.core.tracking import tracked
 from portal.core.validators import validate_geometry, validate_real_estate_unit_code
 from portal.parcels.choices import LandUse, RightType, TitleStatus
 from portal.parcels.querysets import ParcelQuerySet
 
 
-@pghistory.track()
+@tracked()
 class Parcel(RegistryModel):
     """A land parcel (宗地) and the ownership boundary a unit holds or claims on it.
 
