@@ -75,15 +75,27 @@ def _unit(key: str, field: str, label: str | Promise, **kw: Any) -> Column:
     )
 
 
-def _division(field: str = "division") -> Column:
+def _by_code(
+    key: str,
+    field: str,
+    model: type[models.Model],
+    label: str | Promise,
+    *,
+    current_only: bool = False,
+) -> Column:
+    """A reference written as the target's ``code`` (categories, depots, divisions)."""
     return Column(
-        "division",
+        key,
         field,
         path=f"{field}__code",
-        label=_("division code"),
+        label=label,
         code=True,
-        ref=Ref(AdminDivision, ("code",), ("division",), current_only=True),
+        ref=Ref(model, ("code",), (key,), current_only=current_only),
     )
+
+
+def _division() -> Column:
+    return _by_code("division", "division", AdminDivision, _("division code"), current_only=True)
 
 
 def _building(
@@ -214,14 +226,7 @@ ASSETS = Entity(
         _unit("holder", "holder", _("holder (credit code)")),
         Column("ledger", "ledger_code", code=True),
         Column("name", "name"),
-        Column(
-            "category",
-            "category",
-            path="category__code",
-            label=_("category code"),
-            code=True,
-            ref=Ref(AssetCategory, ("code",), ("category",)),
-        ),
+        _by_code("category", "category", AssetCategory, _("category code")),
         Column("spec", "model_spec"),
         Column("quantity", "quantity"),
         Column("uom", "unit_of_measure"),
@@ -260,22 +265,8 @@ STOCK = Entity(
     _("depot stock"),
     StockItem,
     (
-        Column(
-            "depot",
-            "depot",
-            path="depot__code",
-            label=_("depot code"),
-            code=True,
-            ref=Ref(Depot, ("code",), ("depot",)),
-        ),
-        Column(
-            "category",
-            "category",
-            path="category__code",
-            label=_("supply category code"),
-            code=True,
-            ref=Ref(SupplyCategory, ("code",), ("category",)),
-        ),
+        _by_code("depot", "depot", Depot, _("depot code")),
+        _by_code("category", "category", SupplyCategory, _("supply category code")),
         Column("batch_no", "batch_no", code=True),
         Column("name", "name"),
         Column("quantity", "quantity"),
@@ -303,14 +294,7 @@ VEHICLES = Entity(
             (_("base building's managing unit (credit code)"), _("base building name")),
             default_unit="holder",
         ),
-        Column(
-            "base_depot",
-            "base_depot",
-            path="base_depot__code",
-            label=_("base depot code"),
-            code=True,
-            ref=Ref(Depot, ("code",), ("base_depot",)),
-        ),
+        _by_code("base_depot", "base_depot", Depot, _("base depot code")),
         Column("status", "status"),
         Column("odometer", "odometer_km"),
     ),

@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING, Any
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
 
+from portal.exchange.cells import header_cell, text_cell
 from portal.exchange.problems import Problem, Severity
+from portal.exchange.readers import crs_label
 
 if TYPE_CHECKING:
     from portal.exchange.entities import Entity
@@ -37,13 +37,6 @@ class Counts:
     update: int = 0
     unchanged: int = 0
     reject: int = 0
-
-
-def crs_label(crs: Any) -> str:
-    if crs is None or isinstance(crs, str):
-        return crs or ""
-    epsg = crs.to_epsg()
-    return f"EPSG:{epsg}" if epsg else str(crs.name)
 
 
 @dataclass
@@ -70,7 +63,7 @@ class Report:
             format=str(source.format),
             encoding=source.encoding or "",
             encoding_source=source.encoding_source,
-            crs=crs_label(source.crs),
+            crs=crs_label(source.crs) if source.crs is not None else "",
             crs_source=source.crs_source,
         )
 
@@ -141,17 +134,17 @@ def write_report_xlsx(report: Report, out: Path) -> Path:
     for label, value in _summary_rows(report):
         summary.append([label, value])
     sheet = book.create_sheet(_("Problems"))
-    bold = Font(bold=True)
     headers = ["行号 Row", "字段 Field", "级别 Severity", "原因", "Reason"]
-    sheet.append([_bold_cell(sheet, text, bold) for text in headers])
+    sheet.append([header_cell(sheet, text) for text in headers])
+    # Fields and reasons echo the file's own text, so they are written as never-formula text.
     for problem in [*report.file_problems, *report.problems]:
         sheet.append(
             [
                 problem["row"],
-                _safe(problem["field"]),
+                text_cell(sheet, problem["field"], code=False),
                 problem["severity"],
-                _safe(problem["message_zh"]),
-                _safe(problem["message_en"]),
+                text_cell(sheet, problem["message_zh"], code=False),
+                text_cell(sheet, problem["message_en"], code=False),
             ]
         )
     book.save(out)
@@ -173,16 +166,3 @@ def _summary_rows(report: Report) -> list[tuple[str, Any]]:
         ("问题总数 Problems", report.problem_total),
         *(("说明 Note", note) for note in report.notes),
     ]
-
-
-def _bold_cell(sheet: Any, text: str, font: Font) -> WriteOnlyCell:
-    cell = WriteOnlyCell(sheet, value=text)
-    cell.font = font
-    return cell
-
-
-def _safe(text: Any) -> Any:
-    """A cell that cannot run as a formula: the file's own text is echoed back in reasons."""
-    if isinstance(text, str) and text[:1] in ("=", "+", "-", "@"):
-        return "'" + text
-    return text

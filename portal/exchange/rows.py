@@ -271,7 +271,7 @@ def _empty(mf: models.Field[Any, Any]) -> Any:
 _POINT, _MULTIPOINT, _POLYGON, _MULTIPOLYGON = 0, 4, 3, 6
 
 
-def _objects(items: Sequence[Any]) -> np.ndarray:
+def object_array(items: Sequence[Any]) -> np.ndarray:
     """An object array of geometries (or None), never broadcast into nested arrays."""
     out = np.empty(len(items), dtype=object)
     out[:] = items
@@ -312,7 +312,7 @@ class GeometryReader:
         self.repaired = 0
 
     def read(self, rows: Sequence[Row], geoms: Sequence[BaseGeometry | None]) -> None:
-        stored = self._to_storage(rows, self._flatten(_objects(geoms)))
+        stored = self._to_storage(rows, self._flatten(object_array(geoms)))
         placed = self._place(rows, stored)
         if placed.derive.any():
             placed.main[placed.derive] = shapely.point_on_surface(placed.footprint[placed.derive])
@@ -323,7 +323,9 @@ class GeometryReader:
     def _footprints(self, rows: Sequence[Row]) -> None:
         """Footprints given as WKT beside the point, converted and checked like file polygons."""
         name = self.spec.footprint or ""
-        stored = self._to_storage(rows, self._flatten(_objects([r.wkt.get(name) for r in rows])))
+        stored = self._to_storage(
+            rows, self._flatten(object_array([r.wkt.get(name) for r in rows]))
+        )
         outside, boxes = _outside(stored)
         for i, row in enumerate(rows):
             row.geoms.pop("_failed", None)
@@ -358,10 +360,10 @@ class GeometryReader:
             return self._transform(geoms)
         except GisError:
             pass  # find which rows fail by converting them one at a time
-        out = _objects([None] * len(geoms))
+        out = object_array([None] * len(geoms))
         for i, (row, geom) in enumerate(zip(rows, geoms, strict=True)):
             try:
-                out[i] = self._transform(_objects([geom]))[0]
+                out[i] = self._transform(object_array([geom]))[0]
             except GisError as exc:
                 row.problems.append(_coordinate_problem(row.number, geom, exc))
                 row.geoms["_failed"] = None
@@ -381,8 +383,8 @@ class GeometryReader:
     def _place(self, rows: Sequence[Row], geoms: np.ndarray) -> _Placed:
         count = len(geoms)
         placed = _Placed(
-            _objects([None] * count),
-            _objects([None] * count),
+            object_array([None] * count),
+            object_array([None] * count),
             np.zeros(count, dtype=bool),
             shapely.is_missing(geoms),
             np.zeros(count, dtype=bool),

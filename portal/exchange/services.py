@@ -202,13 +202,19 @@ def _run(job: ImportJob, *, commit: bool) -> Report:
     )
 
 
-def check_job(job_id: int) -> ImportJob:
+def _step(job_id: int, *, commit: bool) -> tuple[ImportJob, Report]:
+    """Mark the job as running, then check or commit its file, failing safely."""
     job = ImportJob.objects.select_related("user").get(pk=job_id)
-    job.status = ImportStatus.CHECKING
+    job.status = ImportStatus.COMMITTING if commit else ImportStatus.CHECKING
     job.save(update_fields=["status"])
     with _failing_safely(job):
-        report = _run(job, commit=False)
+        report = _run(job, commit=commit)
     job.report = report.as_dict()
+    return job, report
+
+
+def check_job(job_id: int) -> ImportJob:
+    job, report = _step(job_id, commit=False)
     job.status = ImportStatus.CHECKED if report.ok else ImportStatus.REJECTED
     job.checked_at = timezone.now()
     job.save(update_fields=["report", "status", "checked_at"])
@@ -233,12 +239,7 @@ def confirm_import(job: ImportJob, *, by: User) -> ImportJob:
 
 
 def commit_job(job_id: int) -> ImportJob:
-    job = ImportJob.objects.select_related("user").get(pk=job_id)
-    job.status = ImportStatus.COMMITTING
-    job.save(update_fields=["status"])
-    with _failing_safely(job):
-        report = _run(job, commit=True)
-    job.report = report.as_dict()
+    job, report = _step(job_id, commit=True)
     job.status = ImportStatus.COMMITTED if report.committed else ImportStatus.FAILED
     job.committed_at = timezone.now() if report.committed else None
     job.save(update_fields=["report", "status", "committed_at"])

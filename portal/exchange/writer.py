@@ -27,7 +27,7 @@ from psycopg import sql
 from shapely.geometry.base import BaseGeometry
 
 from portal.exchange.entities import Entity
-from portal.exchange.rows import to_geos
+from portal.exchange.rows import object_array, to_geos
 
 if TYPE_CHECKING:
     from django.db.backends.base.base import BaseDatabaseWrapper
@@ -83,12 +83,6 @@ def _targets(model: type[models.Model]) -> list[_Target] | None:
         plain = type(f) in _PLAIN_FIELDS
         targets.append(_Target(f, f.attname, isinstance(f, GeometryField), now, plain))
     return targets
-
-
-def _objects(items: list[Any]) -> np.ndarray:
-    out = np.empty(len(items), dtype=object)
-    out[:] = items
-    return out
 
 
 class Writer:
@@ -175,7 +169,7 @@ class Writer:
     def _ewkb(target: _Target, batch: list[dict[str, Any]]) -> np.ndarray:
         """Hex EWKB of one geometry column for the whole batch (None stays NULL)."""
         default = target.field.get_default()
-        geoms = _objects([attrs.get(target.name, default) for attrs in batch])
+        geoms = object_array([attrs.get(target.name, default) for attrs in batch])
         srid = target.field.srid  # type: ignore[attr-defined]
         return shapely.to_wkb(shapely.set_srid(geoms, srid), hex=True, include_srid=True)
 

@@ -1,4 +1,5 @@
-"""Who imports and for whom: a province administrator, and a unit holding computers."""
+"""Who imports and for whom, and where the uploads go: a temporary media folder, so no test
+leaves an uploaded file in the working tree."""
 
 import pytest
 
@@ -15,3 +16,13 @@ def admin(db):
 def holder(db):
     CategoryFactory(code="2010100")
     return UnitFactory()
+
+
+@pytest.fixture
+def officer(holder):
+    return UserFactory(role=Role.UNIT_OFFICER, unit=holder)
+
+
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"

@@ -16,7 +16,7 @@ from portal.exchange import services
 from portal.exchange.entities import ASSETS
 from portal.exchange.models import ImportJob, ImportStatus
 from portal.org.choices import Role
-from tests.factories import AssetFactory, CategoryFactory, UnitFactory, UserFactory
+from tests.factories import AssetFactory, UserFactory
 
 pytestmark = pytest.mark.django_db(databases="__all__")
 
@@ -33,22 +33,6 @@ def asset_csv(holder, rows: int = 2) -> bytes:
         code, name = f"ZC-{i}", f"计算机{i}"
         writer.writerow([holder.credit_code, code, name, "2010100", "6000", "3000", 104.08, 30.63])
     return out.getvalue().encode("utf-8")
-
-
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
-@pytest.fixture
-def holder():
-    CategoryFactory(code="2010100")
-    return UnitFactory()
-
-
-@pytest.fixture
-def officer(holder):
-    return UserFactory(role=Role.UNIT_OFFICER, unit=holder)
 
 
 @pytest.fixture

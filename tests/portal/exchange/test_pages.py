@@ -24,7 +24,7 @@ from portal.exchange import services
 from portal.exchange.entities import ASSETS
 from portal.exchange.models import ImportJob, ImportStatus
 from portal.org.choices import Role
-from tests.factories import AssetFactory, CategoryFactory, UnitFactory, UserFactory
+from tests.factories import AssetFactory, UserFactory
 
 # Progress is written on the "progress" alias, a mirror of the default database in tests.
 pytestmark = pytest.mark.django_db(databases="__all__")
@@ -53,22 +53,6 @@ def asset_csv(holder, rows: int = 3, *, bad_row: int | None = None) -> bytes:
         net = "7000" if i == bad_row else "3000.50"
         writer.writerow(asset_csv_row(holder, i, net))
     return out.getvalue().encode("utf-8-sig")
-
-
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
-@pytest.fixture
-def holder():
-    CategoryFactory(code="2010100")
-    return UnitFactory()
-
-
-@pytest.fixture
-def officer(holder):
-    return UserFactory(role=Role.UNIT_OFFICER, unit=holder)
 
 
 def upload(client, user, content: bytes, **fields):
