@@ -119,6 +119,15 @@ class Unit(RegistryModel):
         on_delete=models.PROTECT,
         related_name="children",
     )
+    offices_administration = models.BooleanField(
+        _("offices administration"),
+        default=False,
+        db_default=False,
+        help_text=_(
+            "The government offices administration (机关事务管理局) of its division: office "
+            "buildings' titles are registered to it."
+        ),
+    )
     address = models.CharField(_("address"), max_length=300, blank=True)
     location = models.PointField(
         _("location"), srid=4490, null=True, blank=True, validators=[validate_geometry]

@@ -125,8 +125,14 @@ def cleared_levels(user: User) -> list[str]:
     return levels[: Confidentiality.rank(clearance) + 1]
 
 
-def cleared_q(model: type[models.Model], user: User) -> Q:
-    """Hide records classified above the user's clearance, for models that carry a level."""
+def cleared_q(model: type[models.Model], user: User, path: str | None = None) -> Q:
+    """Hide records classified above the user's clearance, for models that carry a level.
+
+    ``path`` names where the level is read when a record takes it from another one (a title
+    case from its building, ``"building__confidentiality"``).
+    """
+    if path:
+        return Q(**{f"{path}__in": cleared_levels(user)})
     if not any(f.name == "confidentiality" for f in model._meta.get_fields()):
         return Q()
     return Q(confidentiality__in=cleared_levels(user))
@@ -136,12 +142,15 @@ class ScopedQuerySet(models.QuerySet):  # type: ignore[type-arg]
     """Base of every registry queryset; subclasses set ``unit_path``."""
 
     unit_path: ClassVar[str]
+    confidentiality_path: ClassVar[str | None] = None
 
     def visible_to(self, user: User) -> Self:
-        return self.filter(read_scope(user).q(self.unit_path), cleared_q(self.model, user))
+        cleared = cleared_q(self.model, user, self.confidentiality_path)
+        return self.filter(read_scope(user).q(self.unit_path), cleared)
 
     def editable_by(self, user: User) -> Self:
-        return self.filter(edit_scope(user).q(self.unit_path), cleared_q(self.model, user))
+        cleared = cleared_q(self.model, user, self.confidentiality_path)
+        return self.filter(edit_scope(user).q(self.unit_path), cleared)
 
     def for_unit(self, unit: Unit) -> Self:
         """Records owned by ``unit`` (chain after ``visible_to``; this reads, it does not scope)."""
