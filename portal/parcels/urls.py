@@ -1,9 +1,12 @@
 from django.urls import path
 
-from portal.parcels import views
+from portal.parcels.views import parcel
 
 app_name = "parcels"
 
 urlpatterns = [
-    path("parcels/<int:pk>/", views.ParcelDetailView.as_view(), name="parcel_detail"),
+    path("parcels/<int:pk>/", parcel.ParcelDetailView.as_view(), name="parcel_detail"),
+    # -- title cases --
+    # -- conflict register --
+    # -- campaign dashboard and reports --
 ]

@@ -1,0 +1,1 @@
+"""Pages of the parcels app: parcels, title cases, the conflict register and the campaign."""
