@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.utils.translation import gettext_lazy as _
 
 from portal.assets.models import Asset
@@ -9,7 +11,7 @@ from portal.parcels.models import Parcel
 
 class BuildingDetailView(RegistryDetailView):
     model = Building
-    select_related = ("division", "managing_unit")
+    select_related = ("division", "managing_unit", "title_case")
     geometry_paths = ("footprint", "geom")
     fields = (
         "name",
@@ -64,3 +66,8 @@ class BuildingDetailView(RegistryDetailView):
             select=("holder",),
         ),
     )
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        # A case is scoped exactly like its building, so a visible building shows its case.
+        cases = [self.object.title_case] if hasattr(self.object, "title_case") else []
+        return super().get_context_data(title_cases=cases, **kwargs)

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.utils.translation import gettext_lazy as _
 
 from portal.buildings.models import Building
@@ -34,7 +36,14 @@ class ParcelDetailView(RegistryDetailView):
                 Column("usable_area_m2"),
                 Column("inside", _("wholly inside"), flag=True),
             ),
-            select=("managing_unit",),
+            select=("managing_unit", "title_case"),
             map_paths=("footprint", "geom"),
         ),
     )
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        # The cases of the buildings listed (scoped like them, read with them in one query).
+        buildings = next(r for r in context["related_lists"] if r.spec.name == "buildings")
+        context["title_cases"] = [b.title_case for b in buildings.items if hasattr(b, "title_case")]
+        return context
