@@ -8,6 +8,7 @@ instead of silently meaning something else (``bool(os.getenv(...))`` would be tr
 from __future__ import annotations
 
 import json
+import math
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -53,6 +54,22 @@ def get_int(name: str, default: int) -> int:
         return int(raw)
     except ValueError:
         raise ConfigError(f"{name}={raw!r} is not a whole number") from None
+
+
+def get_float(name: str, default: float, *, minimum: float | None = None) -> float:
+    """Parse a finite decimal number (``0.5``, ``2``), at least ``minimum`` when one is given."""
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r} is not a number") from None
+    if not math.isfinite(value):
+        raise ConfigError(f"{name}={raw!r} is not a finite number")
+    if minimum is not None and value < minimum:
+        raise ConfigError(f"{name}={raw!r} must be a number of at least {minimum}")
+    return value
 
 
 def get_list(name: str, default: Sequence[str] | None = None, *, why: str = "") -> list[str]:

@@ -52,6 +52,9 @@ EXPORT_COLUMNS: Final = {
                "managing_unit__credit_code", "division__code", "division__name"),
     "vehicles": ("plate", "vehicle_type", "energy", "seats", "status", "odometer_km",
                  "holder__name", "holder__credit_code", "holder__division__code"),
+    "conflicts": ("kind", "key", "status", "parcel__registry_no", "other_parcel__registry_no",
+                  "unit__name", "unit__credit_code", "division__code", "division__name",
+                  "opened_at"),
 }  # fmt: skip
 
 
@@ -121,7 +124,10 @@ def _json(value: Any) -> Any:
 
 
 def export_columns(selection: Selection) -> list[Column]:
-    paths = ("pk", *EXPORT_COLUMNS[selection.layer.name], "synthetic")
+    model = selection.layer.model
+    # Registry records say whether they are demonstration data; computed findings have no flag.
+    flag = ("synthetic",) if any(f.name == "synthetic" for f in model._meta.fields) else ()
+    paths = ("pk", *EXPORT_COLUMNS[selection.layer.name], *flag)
     return [Column("pk", _("ID")), *columns(selection, paths[1:])]
 
 

@@ -23,8 +23,8 @@ from portal.fleet.filters import VehicleFilterSet
 from portal.fleet.models import Vehicle
 from portal.org.filters import UnitFilterSet
 from portal.org.models import Unit
-from portal.parcels.filters import ParcelFilterSet
-from portal.parcels.models import Parcel
+from portal.parcels.filters import OpenFindingFilterSet, ParcelFilterSet
+from portal.parcels.models import Finding, Parcel
 
 
 @dataclass(frozen=True)
@@ -40,6 +40,13 @@ class Layer:
     detail_path: str
     aggregate_below_zoom: int
     group: str | Promise
+    # A queryset method narrowing what the layer draws after scoping ("open" findings only).
+    reader: str = ""
+
+    def records(self, user: Any) -> Any:
+        """What the layer may draw for ``user``: ``visible_to``, then its ``reader``."""
+        visible = self.model._default_manager.visible_to(user)
+        return getattr(visible, self.reader)() if self.reader else visible
 
 
 LAYERS: dict[str, Layer] = {
@@ -83,6 +90,20 @@ LAYERS: dict[str, Layer] = {
             detail_path="/parcels/{pk}/",
             aggregate_below_zoom=12,
             group=_("Parcels and titles"),
+        ),
+        Layer(
+            name="conflicts",
+            label=_("open title conflicts"),
+            model=Finding,
+            filterset=OpenFindingFilterSet,
+            geometry="geom",
+            kind="polygon",
+            properties=("kind", "key"),
+            style_by="kind",
+            detail_path="/titles/conflicts/{pk}/",
+            aggregate_below_zoom=12,
+            group=_("Parcels and titles"),
+            reader="open",
         ),
         Layer(
             name="assets",

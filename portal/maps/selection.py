@@ -59,7 +59,7 @@ class Selection:
 def select(params: QueryDict, user: Any) -> Selection:
     """The records of ``params['layer']`` matching ``params`` that ``user`` may see."""
     layer = _layer(params.get("layer", ""))
-    visible = layer.model._default_manager.visible_to(user)
+    visible = layer.records(user)
     filterset = layer.filterset(params, queryset=visible)
     if not filterset.is_valid():
         raise QueryParameterError({name: list(msgs) for name, msgs in filterset.errors.items()})

@@ -15,6 +15,7 @@ LAYER_COLOURS = {
     "units": "#37474f",
     "buildings": "#6d4c41",
     "parcels": "#2e7d32",
+    "conflicts": "#b71c1c",
     "assets": "#1565c0",
     "depots": "#c62828",
     "vehicles": "#ef6c00",
@@ -37,6 +38,17 @@ VALUE_COLOURS = {
         "registered": "#2e7d32",
         "filed": "#1565c0",
         "disputed": "#6a1b9a",
+    },
+    # Conflicts about the land itself in reds, about buildings in oranges, about papers in purples.
+    "conflicts": {
+        "parcel_overlap": "#d32f2f",
+        "double_claim": "#880e4f",
+        "building_outside": "#ef6c00",
+        "occupant_not_holder": "#f9a825",
+        "duplicate_certificate": "#6a1b9a",
+        "duplicate_unit_code": "#4527a0",
+        "area_mismatch": "#00838f",
+        "code_mismatch": "#37474f",
     },
     "vehicles": {
         "available": "#2e7d32",

@@ -186,7 +186,7 @@ class RegistryTiles:
 
     def queryset(self, request: HttpRequest) -> QuerySet[Any]:
         """What the user may see, filtered by the query string (FilterError if it is invalid)."""
-        visible = self.layer.model.objects.visible_to(request.user)
+        visible = self.layer.records(request.user)
         if not self.layer.filterset.base_filters.keys() & request.GET.keys():
             # Nothing to check or apply: spare building the FilterSet and its form (~3 ms of a
             # tile's ~5 ms in Python), which every unfiltered map view would pay per tile.

@@ -39,6 +39,29 @@ def test_int_and_list_and_choice(monkeypatch):
         env.get_choice("EXAMPLE_FORMAT", ("json", "text"), "json")
 
 
+@pytest.mark.parametrize(
+    ("raw", "expected"), [("0.5", 0.5), ("2", 2.0), (" 1e1 ", 10.0), ("", 3.0)]
+)
+def test_float_reads_decimal_numbers(monkeypatch, raw, expected):
+    monkeypatch.setenv("EXAMPLE_RATIO", raw)
+    assert env.get_float("EXAMPLE_RATIO", 3.0, minimum=0) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        ("half", "is not a number"),
+        ("nan", "is not a finite number"),
+        ("inf", "is not a finite number"),
+        ("-0.1", "must be a number of at least 0"),
+    ],
+)
+def test_float_refuses_what_is_not_a_usable_number(monkeypatch, raw, message):
+    monkeypatch.setenv("EXAMPLE_RATIO", raw)
+    with pytest.raises(env.ConfigError, match=f"EXAMPLE_RATIO=.*{message}"):
+        env.get_float("EXAMPLE_RATIO", 3.0, minimum=0)
+
+
 def test_database_url_parts_and_redaction():
     url = env.parse_database_url("postgresql://officer:s%40cret@db.intra:6432/atlas")
     assert (url.user, url.password, url.host, url.port, url.name) == (

@@ -6,6 +6,7 @@ from django.urls import reverse
 from portal.maps.layers import LAYERS
 from portal.maps.tiles import MAX_ZOOM
 from portal.org.choices import Role
+from portal.parcels.models import ConflictRun, Finding
 from tests.factories import (
     BuildingFactory,
     DepotFactory,
@@ -32,6 +33,14 @@ def records(db) -> dict:
         "depots": DepotFactory(managing_unit=unit),
         "vehicles": VehicleFactory(holder=unit, base_building=building),
         "assets": None,  # covered in depth by test_tiles.py
+        "conflicts": Finding.objects.create(
+            kind="parcel_overlap",
+            key="1:2",
+            unit=unit,
+            division=unit.division,
+            geom=square(*HERE, 0.0001),
+            first_run=ConflictRun.objects.create(),
+        ),
     }
 
 
