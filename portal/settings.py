@@ -214,6 +214,22 @@ TIANFU_BASEMAPS = env.get_json("TIANFU_BASEMAPS", default=[])
 TIANFU_IMPORT_MAX_MB = env.get_int("TIANFU_IMPORT_MAX_MB", 1024)
 if TIANFU_IMPORT_MAX_MB < 1:
     raise env.ConfigError(f"TIANFU_IMPORT_MAX_MB={TIANFU_IMPORT_MAX_MB} must be at least 1")
+# Title case source documents (scans, PDF): the largest file accepted, in MB.
+TIANFU_TITLE_DOCUMENT_MAX_MB = env.get_int("TIANFU_TITLE_DOCUMENT_MAX_MB", 20)
+if TIANFU_TITLE_DOCUMENT_MAX_MB < 1:
+    raise env.ConfigError(
+        f"TIANFU_TITLE_DOCUMENT_MAX_MB={TIANFU_TITLE_DOCUMENT_MAX_MB} must be at least 1"
+    )
+# The conflict register's tolerances (portal.parcels.tolerances); `detect_conflicts` can override
+# each for one run. Overlaps of parcels below the area, or thinner than about twice the sliver
+# width, are not reported; nor buildings off their parcel by at most the share, nor certificate
+# areas within the percentage of the geodesic area.
+TIANFU_CONFLICT_TOLERANCES = {
+    "min_overlap_m2": env.get_float("TIANFU_CONFLICT_MIN_OVERLAP_M2", 1.0, minimum=0),
+    "sliver_width_m": env.get_float("TIANFU_CONFLICT_SLIVER_WIDTH_M", 0.5, minimum=0),
+    "building_outside_pct": env.get_float("TIANFU_CONFLICT_BUILDING_OUTSIDE_PCT", 2.0, minimum=0),
+    "area_tolerance_pct": env.get_float("TIANFU_CONFLICT_AREA_TOLERANCE_PCT", 5.0, minimum=0),
+}
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # 2.5 MB
 FILE_UPLOAD_HANDLERS = [
     "django.core.files.uploadhandler.MemoryFileUploadHandler",
@@ -292,6 +308,8 @@ LOGGING = {
     "loggers": {
         "django.db.backends": {"level": "INFO"},
         "procrastinate": {"level": "WARNING"},
+        # WeasyPrint logs every layout step at INFO; its warnings (a refused file) still show.
+        "weasyprint": {"level": "WARNING"},
     },
 }
 

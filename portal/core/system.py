@@ -1,9 +1,10 @@
 """Install the Debian/Ubuntu packages Tianfu Atlas needs, only those that are missing.
 
 Runs with the host's ``python3`` before the virtualenv exists, so it uses the standard library only:
-``python3 -m portal.core.system [--test]``. ``--test`` adds Chromium and CJK fonts for the browser
-tests. With ``DATABASE_URL`` set the PostgreSQL server packages are left out: the database is
-someone else's. On another OS it stops with a pointer to ``docker-compose.yml``.
+``python3 -m portal.core.system [--test]``. ``--test`` adds Chromium for the browser tests and
+pdftotext for the report tests. With ``DATABASE_URL`` set the PostgreSQL server packages are
+left out: the database is someone else's. On another OS it stops with a pointer to
+``docker-compose.yml``.
 """
 
 from __future__ import annotations
@@ -15,8 +16,21 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-RUNTIME = ("gdal-bin", "libgeos-c1v5", "gettext")
-BROWSER_TESTS = ("chromium", "fonts-noto-cjk")
+# Pango, HarfBuzz's subsetter and fontconfig are what WeasyPrint loads to lay out and embed text in
+# the campaign's PDF report; Noto Sans CJK is the font that report (and the browser) writes
+# Chinese in.
+RUNTIME = (
+    "gdal-bin",
+    "libgeos-c1v5",
+    "gettext",
+    "libpango-1.0-0",
+    "libpangoft2-1.0-0",
+    "libharfbuzz-subset0",
+    "libfontconfig1",
+    "fonts-noto-cjk",
+)
+# Chromium drives the browser tests; pdftotext (poppler-utils) reads generated PDF reports back.
+TEST_TOOLS = ("chromium", "poppler-utils")
 SERVER_LIB = Path("/usr/lib/postgresql")
 DEBIAN_MARKER = Path("/etc/debian_version")
 
@@ -67,7 +81,7 @@ def wanted(*, with_tests: bool, external_db: bool) -> list[str]:
     if not external_db:
         packages += _server_packages()
     if with_tests:
-        packages += BROWSER_TESTS
+        packages += TEST_TOOLS
     return packages
 
 
