@@ -1,8 +1,10 @@
 """Loading and removing the demo data: seeded, deterministic, demo mode only.
 
 ``load_demo`` runs the stages in order; each writes inside its own transaction, and at the small
-scale the whole load is one transaction (a failure writes nothing). A second run finds the data
-and only makes sure the demo accounts exist; ``reset=True`` deletes every synthetic row first.
+scale the whole load is one transaction (a failure writes nothing). The accounts come before the
+title cases assigned to them, and the last stage runs the conflict register over what was
+loaded. A second run finds the data and only makes sure the demo accounts exist; ``reset=True``
+deletes every synthetic row first.
 Reference data (divisions, cooperation regions, code tables) is real and never deleted.
 """
 
@@ -28,6 +30,7 @@ from portal.demo.generators import (
     parcels,
     reference,
     sites,
+    titles,
     units,
 )
 from portal.demo.generators.accounts import DemoAccount
@@ -35,6 +38,7 @@ from portal.demo.generators.fixtures import read_divisions, read_places
 from portal.demo.generators.world import World, build_places
 from portal.demo.scales import DEFAULT_SEED, Scale, get_scale, stage_rng
 from portal.demo.synthetic import count_rows, delete_synthetic, synthetic_state
+from portal.parcels.conflicts import detect_conflicts
 
 
 @dataclass(frozen=True)
@@ -59,6 +63,7 @@ class LoadReport:
     stages: list[StageResult] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
     conflicts: dict[str, list[str]] = field(default_factory=dict)
+    findings: dict[str, dict[str, int]] = field(default_factory=dict)
     accounts: list[DemoAccount] = field(default_factory=list)
     seconds: float = 0.0
     peak_memory_mb: float = 0.0
@@ -86,6 +91,18 @@ def write_units_stage(world: World, rng: np.random.Generator) -> int:
     return units.write_units(world)
 
 
+def _accounts(_world: World, _rng: np.random.Generator) -> int:
+    """The demo accounts, before the title cases that are assigned to them."""
+    return len(accounts.ensure_accounts())
+
+
+def _conflicts(world: World, _rng: np.random.Generator) -> int:
+    """A first run of the conflict register, which finds the deliberate conflicts."""
+    run = detect_conflicts(by=None)
+    world.findings = run.counts
+    return sum(counts["found"] for counts in run.counts.values())
+
+
 def _stages(
     on_rows: OnRows | None,
 ) -> list[tuple[str, Callable[[World, np.random.Generator], int]]]:
@@ -102,6 +119,9 @@ def _stages(
         ("assets", write_assets),
         ("depots", depots.write_depots),
         ("vehicles", fleet.write_vehicles),
+        ("accounts", _accounts),
+        ("titles", titles.write_titles),
+        ("conflicts", _conflicts),
     ]
 
 
@@ -170,6 +190,7 @@ def load_demo(
             _run_stages(world, report, on_stage, on_rows)
             report.loaded = True
             report.conflicts = world.conflicts
+            report.findings = world.findings
         with transaction.atomic():
             report.accounts = accounts.ensure_accounts()
     report.counts = count_rows()

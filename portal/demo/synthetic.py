@@ -1,8 +1,11 @@
 """Finding, counting and deleting the synthetic rows of the registry."""
 
+from functools import partial
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.core.files.storage import default_storage
+from django.db import transaction
 from django.db.models import Model, QuerySet
 from django.utils.translation import gettext as _
 
@@ -12,7 +15,7 @@ from portal.demo.exceptions import DemoDataError
 from portal.depots.models import Depot, StockItem, SupplyCategory
 from portal.fleet.models import Vehicle
 from portal.org.models import AdminDivision, CooperationRegion, Unit
-from portal.parcels.models import Parcel
+from portal.parcels.models import Certificate, Parcel, Right, SourceDocument, TitleCase
 
 # Deleted in this order: dependants before what they point to.
 SYNTHETIC_MODELS: tuple[type[Model], ...] = (
@@ -20,6 +23,8 @@ SYNTHETIC_MODELS: tuple[type[Model], ...] = (
     StockItem,
     Depot,
     Asset,
+    Right,
+    Certificate,
     Parcel,
     Occupancy,
     Building,
@@ -35,14 +40,19 @@ REFERENCE_MODELS: tuple[type[Model], ...] = (
 
 
 def synthetic_state() -> tuple[bool, bool]:
-    """Whether synthetic data is present, and whether its last stage (vehicles) completed."""
+    """Whether synthetic data is present, and whether its last written stage (titles) completed.
+
+    The conflict run after it only computes findings; ``manage.py detect_conflicts`` redoes it.
+    """
     present = Unit.objects.filter(synthetic=True).exists()
-    return present, present and Vehicle.objects.filter(synthetic=True).exists()
+    return present, present and TitleCase.objects.filter(building__synthetic=True).exists()
 
 
 def count_rows() -> dict[str, int]:
-    """Synthetic rows per registry model and all rows per reference table."""
+    """Synthetic rows per registry model, the demo's title cases, all rows per reference table."""
     counts = {m._meta.label: m.objects.filter(synthetic=True).count() for m in SYNTHETIC_MODELS}
+    cases = TitleCase.objects.filter(building__synthetic=True)
+    counts[TitleCase._meta.label] = cases.count()
     counts.update({m._meta.label: m.objects.count() for m in REFERENCE_MODELS})
     return counts
 
@@ -63,8 +73,24 @@ def _delete_units() -> int:
     return deleted
 
 
+def _delete_files(names: list[str]) -> None:
+    for name in names:
+        default_storage.delete(name)
+
+
+def _delete_files_on_commit() -> None:
+    """Remove the stored papers of the demo cases once their rows are gone for good."""
+    documents = SourceDocument.objects.filter(case__building__synthetic=True)
+    names = list(documents.values_list("file", flat=True))
+    transaction.on_commit(partial(_delete_files, names))
+
+
 def delete_synthetic() -> dict[str, int]:
-    """Delete every synthetic row and the accounts that belong to synthetic units."""
+    """Delete every synthetic row, the demo cases' files and the synthetic units' accounts.
+
+    Title cases and what hangs on them (comments, checks, documents) go with their buildings.
+    """
+    _delete_files_on_commit()
     deleted = {}
     for model in SYNTHETIC_MODELS[:-2]:
         deleted[model._meta.label] = _delete(model.objects.filter(synthetic=True))

@@ -156,6 +156,7 @@ UNITS = Entity(
         Column("level", "level"),
         _division(),
         _unit("parent", "parent", _("parent unit (credit code)"), required=False),
+        Column("offices", "offices_administration"),
         Column("address", "address"),
         _STAFF,
     ),

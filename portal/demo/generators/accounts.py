@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
-from django.db.models import Q
+from django.contrib.auth.hashers import make_password
 
 from portal.org.choices import Role
 from portal.org.models import Unit
@@ -11,7 +11,6 @@ from portal.org.models import Unit
 # Listed in README.md and printed by ``manage.py load_demo``.
 PASSWORD = "Tianfu-Demo-2026!"
 PROVINCE_OFFICES = "四川省机关事务管理局"
-OFFICES = Q(name__endswith="机关事务管理局") | Q(name__endswith="机关事务服务中心")
 
 
 @dataclass(frozen=True)
@@ -51,9 +50,10 @@ def resolve_unit(spec: str) -> Unit:
     units = Unit.objects.filter(synthetic=True)
     kind, _colon, division = spec.partition(":")
     if kind == "offices":
-        found = units.filter(OFFICES, division__code=division).order_by("name").first()
+        offices = units.filter(offices_administration=True, division__code=division)
+        found = offices.order_by("name").first()
     elif kind == "bureau":
-        candidates = units.filter(division__code=division).exclude(OFFICES)
+        candidates = units.filter(division__code=division, offices_administration=False)
         found = candidates.exclude(name__endswith="人民政府").order_by("name").first()
     else:
         found = units.filter(name=spec).first()
@@ -61,8 +61,13 @@ def resolve_unit(spec: str) -> Unit:
 
 
 def ensure_accounts() -> list[DemoAccount]:
-    """Create the missing demo accounts; existing ones keep their passwords and settings."""
+    """Create the missing demo accounts; existing ones keep their passwords and settings.
+
+    The new accounts share one hash of the public password: hashing is slow by design (about
+    0.8 s each), and a salt per account protects nothing when the password is published.
+    """
     user_model = get_user_model()
+    hashed = None
     rows = []
     for spec in ACCOUNTS:
         user = user_model.objects.filter(username=spec.username).select_related("unit").first()
@@ -76,7 +81,8 @@ def ensure_accounts() -> list[DemoAccount]:
                 is_staff=True,
                 is_superuser=False,
             )
-            user.set_password(PASSWORD)
+            hashed = hashed or make_password(PASSWORD)
+            user.password = hashed
             user.save()
         unit = user.unit.name if user.unit else ""
         role = Role(user.role).label if user.role in Role.values else user.role

@@ -121,6 +121,7 @@ def write_parcels(world: World, rng: np.random.Generator) -> int:
         parcel = _parcel(world, site, counter.next(site.county, rng), status, rng)
         if site.conflict:
             _mark(world, parcel, site.conflict)
+        site.parcel_model = parcel
         parcels.append(parcel)
     _certificate_conflicts(world, parcels, rng)
     Parcel.objects.bulk_create(parcels)

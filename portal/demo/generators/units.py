@@ -154,5 +154,6 @@ def _model(world: World, unit: DemoUnit) -> Unit:
         address=unit.address,
         location=Point(*unit.anchor, srid=4490),
         staff_by_rank=unit.staff,
+        offices_administration=unit.role == "offices_admin",
         synthetic=True,
     )

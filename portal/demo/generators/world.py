@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from portal.buildings.models import Building
     from portal.depots.models import Depot
     from portal.org.models import AdminDivision, Unit
+    from portal.parcels.models import Parcel
 
 
 @dataclass
@@ -77,6 +78,7 @@ class Site:
     layout: Layout
     county: str
     conflict: str = ""
+    parcel_model: Parcel | None = None
 
 
 class CountyLocator:
@@ -103,6 +105,7 @@ class World:
     sites: list[Site] = field(default_factory=list)
     depots: list[Depot] = field(default_factory=list)
     conflicts: dict[str, list[str]] = field(default_factory=dict)
+    findings: dict[str, dict[str, int]] = field(default_factory=dict)  # per kind, of the first run
     offices_admins: dict[str, DemoUnit] = field(default_factory=dict)
     history: Any = None  # the entered pghistory.context, for writes that bypass the ORM
     _locator: CountyLocator | None = None

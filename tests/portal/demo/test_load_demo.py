@@ -2,23 +2,32 @@
 
 import hashlib
 from collections import Counter
+from datetime import date
 from decimal import Decimal
+from io import StringIO
+from types import SimpleNamespace
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.files.storage import default_storage
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.test import override_settings
+from django.utils import timezone
 
 from gis.codes import check_uscc, parse_real_estate_unit_code
 from gis.crs import SICHUAN_CHONGQING_BBOX
 from portal.assets.models import Asset
 from portal.buildings.models import Building, Occupancy, SpaceStandard
+from portal.demo import synthetic
+from portal.demo.data.titles import SECURITY_UNITS
 from portal.demo.exceptions import DemoRefusedError
 from portal.demo.generators.accounts import PASSWORD, ensure_accounts
 from portal.demo.generators.parcels import MARKERS
+from portal.demo.generators.titles import CHECKED_STATUSES, CLASSIFIED, PATHS, STATUS_BY_TITLE
+from portal.demo.management.commands.load_demo import Command as LoadDemoCommand
 from portal.demo.scales import SCALES
 from portal.demo.services import load_demo
 from portal.demo.synthetic import SYNTHETIC_MODELS, delete_synthetic
@@ -26,16 +35,24 @@ from portal.depots.models import Depot, StockItem
 from portal.fleet.models import Vehicle
 from portal.org.choices import Role
 from portal.org.models import AdminDivision, CooperationRegion, Unit
-from portal.parcels.models import Parcel
+from portal.parcels.choices import CaseStatus, CertificateKind, RightKind
+from portal.parcels.models import Finding, Parcel, Reconciliation, Right, SourceDocument, TitleCase
+from portal.parcels.workflow import TRANSITIONS, reconciled
 
 pytestmark = pytest.mark.django_db
 TINY = SCALES["tiny"]
 
 
 @pytest.fixture(scope="module")
-def tiny(django_db_setup, django_db_blocker):
-    """One tiny load for the whole module, rolled back at its end."""
-    with django_db_blocker.unblock(), transaction.atomic():
+def tiny(django_db_setup, django_db_blocker, tmp_path_factory):
+    """One tiny load for the whole module, rolled back at its end; its files in a temporary
+    media folder."""
+    media = tmp_path_factory.mktemp("media")
+    with (
+        override_settings(MEDIA_ROOT=media),
+        django_db_blocker.unblock(),
+        transaction.atomic(),
+    ):
         yield load_demo(scale="tiny", allow_outside_demo=True)
         transaction.set_rollback(True)
 
@@ -274,3 +291,175 @@ def test_buildings_are_sized_for_their_occupants(tiny):
         allocated = sum(o.usable_area_m2 for o in building.occupancies.all())
         assert allocated <= building.usable_area_m2 + Decimal("0.05")
         assert building.usable_area_m2 < building.gross_area_m2
+
+
+# -- the title registration campaign and the conflict register ---------------------------------
+
+
+def test_offices_administrations_are_flagged(tiny):
+    offices = Unit.objects.filter(offices_administration=True)
+    names = Unit.objects.filter(
+        Q(name__endswith="机关事务管理局") | Q(name__endswith="机关事务服务中心")
+    )
+    assert set(offices) == set(names)
+    assert offices.values("division").distinct().count() == offices.count()
+    holders = Parcel.objects.filter(title_status="registered").values_list("holder", flat=True)
+    assert set(holders) <= set(offices.values_list("pk", flat=True))
+
+
+def test_a_case_per_building_on_its_compound_parcel(tiny):
+    assert TitleCase.objects.count() == Building.objects.count()
+    assert tiny.counts["parcels.TitleCase"] == Building.objects.count()
+    assert not TitleCase.objects.filter(parcel=None).exists()
+    off_parcel = rows(
+        "SELECT p.registry_no FROM parcels_titlecase c JOIN parcels_parcel p ON p.id = c.parcel_id"
+        " JOIN buildings_building b ON b.id = c.building_id"
+        " WHERE NOT ST_CoveredBy(b.footprint, p.geom)"
+    )
+    assert {no for (no,) in off_parcel} <= set(tiny.conflicts["outside"])
+
+
+def test_case_statuses_follow_the_parcels_title_status(tiny):
+    cases = TitleCase.objects.select_related("parcel", "building")
+    for case in cases.select_related("building__managing_unit"):
+        unit = case.building.managing_unit
+        if case.building.confidentiality in CLASSIFIED or unit.name in SECURITY_UNITS:
+            assert case.status == CaseStatus.EXEMPT
+        else:
+            assert case.status in STATUS_BY_TITLE[case.parcel.title_status][0], case.pk
+    assert set(cases.values_list("status", flat=True)) == set(CaseStatus.values)
+
+
+def test_registered_cases_hold_the_parcels_certificate_and_rights(tiny):
+    registered = TitleCase.objects.filter(status=CaseStatus.REGISTERED)
+    assert registered.exists()
+    for case in registered.select_related("parcel__holder", "certificate", "building"):
+        parcel, certificate = case.parcel, case.certificate
+        assert case.registered_to == parcel.holder
+        assert parcel.holder.offices_administration
+        assert certificate.kind == CertificateKind.REAL_ESTATE
+        assert certificate.synthetic
+        assert certificate.number == parcel.certificate_no
+        assert certificate.holder == parcel.holder
+        assert certificate.parcel == parcel
+        assert certificate.certificate_area_m2 == parcel.certificate_area_m2
+        assert f"（{certificate.issue_date.year}）" in certificate.number
+        ownership = case.building.rights.get()
+        assert (ownership.kind, ownership.share) == (RightKind.BUILDING_OWNERSHIP, 1)
+        assert (ownership.holder, ownership.certificate) == (parcel.holder, certificate)
+        land = parcel.rights.get()
+        assert land.kind in {RightKind.LAND_ALLOCATED, RightKind.LAND_GRANTED, RightKind.LEASE}
+        assert (land.holder, land.share) == (parcel.holder, 1)
+    assert not Right.objects.exclude(parcel__title_status="registered").exclude(parcel=None)
+
+
+def test_closed_cases_record_how_they_closed(tiny):
+    province = get_user_model().objects.get(username="province-admin")
+    exempt = TitleCase.objects.filter(status=CaseStatus.EXEMPT)
+    for case in exempt.select_related("building__managing_unit"):
+        unit = case.building.managing_unit
+        assert case.building.confidentiality in CLASSIFIED or unit.name in SECURITY_UNITS
+        assert case.registered_to_id == case.building.managing_unit_id
+        assert case.approval_no.startswith("川机管批")
+        assert case.exemption_reason
+        assert case.approved_by == province
+    filed = TitleCase.objects.filter(status=CaseStatus.FILED)
+    assert filed.exists()
+    assert not filed.filter(filing_reference="").exists()
+    assert not filed.exclude(certificate=None).exists()
+
+
+def test_every_transition_is_commented_by_a_role_allowed_to_make_it(tiny):
+    cases = TitleCase.objects.prefetch_related("comments__author")
+    for case in cases.select_related("assigned_to"):
+        comments = list(case.comments.all())
+        path = [TRANSITIONS[name] for name in PATHS[case.status]]
+        targets = [t.target for t in path]
+        sources = ["not_started", *targets][: len(targets)]
+        expected = list(zip(sources, targets, strict=True))
+        assert [(c.from_status, c.to_status) for c in comments] == expected
+        for comment, transition in zip(comments, path, strict=True):
+            assert comment.author.role in transition.roles
+            assert TitleCase.objects.editable_by(comment.author).filter(pk=case.pk).exists()
+        if case.assigned_to is not None:
+            assert TitleCase.objects.editable_by(case.assigned_to).filter(pk=case.pk).exists()
+    assert not cases.exclude(status=CaseStatus.NOT_STARTED).filter(assigned_to=None).exists()
+
+
+def test_due_dates_in_the_campaign_some_overdue(tiny):
+    assert not TitleCase.objects.filter(due_date=None).exists()
+    assert not TitleCase.objects.exclude(due_date__year__in=[2026, 2027]).exists()
+    today = timezone.localdate()
+    if date(2026, 1, 1) < today < date(2027, 12, 31):
+        assert TitleCase.objects.overdue().exists()
+        assert TitleCase.objects.open().filter(due_date__gte=today).exists()
+
+
+def test_cases_past_collection_have_a_stored_pdf(tiny):
+    moved = TitleCase.objects.exclude(status=CaseStatus.NOT_STARTED)
+    assert not moved.filter(documents=None).exists()
+    assert not TitleCase.objects.filter(status=CaseStatus.NOT_STARTED, documents__isnull=False)
+    for document in SourceDocument.objects.all():
+        content = document.file.read()
+        document.file.close()
+        assert content.startswith(b"%PDF-1.4")
+        assert len(content) == document.size_bytes
+        assert hashlib.sha256(content).hexdigest() == document.sha256
+        assert document.content_type == "application/pdf"
+        assert document.original_name.endswith(".pdf")
+
+
+def test_verified_cases_have_three_consistent_checks_with_evidence(tiny):
+    checked = TitleCase.objects.filter(status__in=CHECKED_STATUSES)
+    assert checked.exists()
+    for case in checked:
+        reconciled(case)  # the workflow's own rule for "verified"
+        assert case.reconciliations.filter(result="consistent").count() == 3
+    assert not Reconciliation.objects.exclude(case__status__in=CHECKED_STATUSES).exists()
+
+
+def test_the_conflict_register_finds_every_marked_parcel(tiny):
+    kinds = {
+        "overlap": "parcel_overlap",
+        "outside": "building_outside",
+        "duplicate_certificate": "duplicate_certificate",
+        "area_mismatch": "area_mismatch",
+    }
+    for marker, kind in kinds.items():
+        assert tiny.conflicts[marker]
+        for registry_no in tiny.conflicts[marker]:
+            parcel = Parcel.objects.get(registry_no=registry_no)
+            findings = Finding.objects.filter(kind=kind, status="open")
+            assert findings.filter(Q(parcel=parcel) | Q(other_parcel=parcel)).exists(), registry_no
+        assert tiny.findings[kind]["found"] >= len(tiny.conflicts[marker])
+        assert tiny.findings[kind]["new"] == tiny.findings[kind]["found"]
+
+
+def test_the_command_names_the_titles_stage_and_the_findings(tiny):
+    out = StringIO()
+    command = LoadDemoCommand(stdout=out)
+    for stage in tiny.stages:
+        command._stage(stage)
+    command._summary(tiny)
+    text = out.getvalue()
+    assert [s.name for s in tiny.stages][-3:] == ["accounts", "titles", "conflicts"]
+    assert "  titles " in text
+    assert "  conflicts " in text
+    for kind, counts in tiny.findings.items():
+        assert f"{kind}: {counts['found']} found" in text
+
+
+def test_reset_deletes_the_stored_papers_once_committed(
+    tiny, monkeypatch, django_capture_on_commit_callbacks
+):
+    stored = set(SourceDocument.objects.values_list("file", flat=True))
+    assert stored
+    assert all(default_storage.exists(name) for name in stored)
+    deleted: list[str] = []
+    monkeypatch.setattr(synthetic, "default_storage", SimpleNamespace(delete=deleted.append))
+    with transaction.atomic(), django_capture_on_commit_callbacks(execute=True) as callbacks:
+        delete_synthetic()
+        assert not deleted  # nothing goes before the commit
+        transaction.set_rollback(True)
+    assert len(callbacks) == 1
+    assert set(deleted) == stored

@@ -33,7 +33,9 @@ FORMATS = ["gpkg", "shp", "geojson", "xlsx", "csv"]
 @pytest.fixture
 def registry(db):
     parent = UnitFactory(name="上级单位", staff_by_rank={"division_chief": 2})
-    unit = UnitFactory(parent=parent, short_name="=SUM(A1)", address="锦江区红星路")
+    unit = UnitFactory(
+        parent=parent, short_name="=SUM(A1)", address="锦江区红星路", offices_administration=True
+    )
     building = BuildingFactory(
         managing_unit=unit, footprint=square(104.08, 30.63, 0.0002), year_built=1998
     )

@@ -82,6 +82,11 @@ class Command(BaseCommand):
                     "examples": ", ".join(registry_nos[:3]),
                 }
             )
+        for kind, counts in report.findings.items():
+            self.stdout.write(
+                _("Conflict register, %(kind)s: %(found)d found, %(new)d new")
+                % {"kind": kind, "found": counts["found"], "new": counts["new"]}
+            )
         for label, count in report.counts.items():
             self.stdout.write(f"  {label:<28} {count:>10,}")
         self.stdout.write(
