@@ -129,10 +129,11 @@ def cleared_q(model: type[models.Model], user: User, path: str | None = None) ->
     """Hide records classified above the user's clearance, for models that carry a level.
 
     ``path`` names where the level is read when a record takes it from another one (a title
-    case from its building, ``"building__confidentiality"``).
+    case from its building, ``"building__confidentiality"``); a record the path leads nowhere
+    from (a certificate of a parcel, with no building) is not classified by it.
     """
     if path:
-        return Q(**{f"{path}__in": cleared_levels(user)})
+        return Q(**{f"{path}__in": cleared_levels(user)}) | Q(**{f"{path}__isnull": True})
     if not any(f.name == "confidentiality" for f in model._meta.get_fields()):
         return Q()
     return Q(confidentiality__in=cleared_levels(user))

@@ -25,6 +25,7 @@ from portal.core.exceptions import PortalError
 from portal.org.choices import Role
 from portal.parcels import sql
 from portal.parcels.choices import ConflictKind, FindingStatus, LinkStatus
+from portal.parcels.links import derive_building_parcels
 from portal.parcels.models import ConflictRun, Finding
 from portal.parcels.tolerances import Tolerances
 
@@ -79,7 +80,7 @@ def detect_conflicts(
         sql.execute(sql.LOCK, {"lock": sql.LOCK_NAME})
         run = ConflictRun.objects.create(started_by=by, tolerances=tolerances.as_dict())
         with pghistory.context(conflict_run=run.pk, url="detect_conflicts"):
-            sql.derive_links(None, LinkStatus.DERIVED)
+            derive_building_parcels()
             run.counts = _detect_and_merge(_params(run, tolerances))
         run.finished_at = timezone.now()
         run.save(update_fields=["counts", "finished_at"])
@@ -108,8 +109,9 @@ def _detect_and_merge(params: dict[str, Any]) -> dict[str, dict[str, int]]:
     sql.execute(sql.HOME, params)
     sql.execute(sql.ANALYZE_HOME)
     sql.execute(sql.FOUND)
-    for kind, statement in sql.DETECTORS.items():
-        sql.execute(statement, {**params, "kind": kind})
+    for kind, statements in sql.DETECTORS.items():
+        for statement in statements:
+            sql.execute(statement, {**params, "kind": kind})
     steps = (
         sql.counts(sql.COUNT_FOUND),
         sql.counts(sql.INSERT_NEW, params),

@@ -217,7 +217,10 @@ class DocumentForm(forms.Form):
     )
     kind = forms.ChoiceField(choices=DocumentKind.choices, label=_("kind"))
     title = forms.CharField(
-        max_length=200, required=False, label=_("title"), help_text=_("The file name if empty.")
+        max_length=200,
+        required=False,
+        label=_("title"),
+        help_text=_("Left empty, the file name is used."),
     )
     document_date = forms.DateField(required=False, label=_("document date"), widget=DateInput())
 

@@ -28,10 +28,13 @@ class ParcelQuerySet(ScopedQuerySet):
 
 class CertificateQuerySet(ScopedQuerySet):
     unit_path = "holder"
+    # A certificate of a classified building is hidden like the building.
+    confidentiality_path = "building__confidentiality"
 
 
 class RightQuerySet(ScopedQuerySet):
     unit_path = "holder"
+    confidentiality_path = "building__confidentiality"
 
     def current(self, on: date | None = None) -> Self:
         """Rights in force on ``on`` (today by default): begun, and not yet ended."""

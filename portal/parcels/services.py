@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Final
 import pghistory
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -41,6 +41,7 @@ from portal.parcels.exceptions import (
     CaseStateError,
     DocumentRejectedError,
 )
+from portal.parcels.links import derive_building_parcels
 from portal.parcels.models import (
     BuildingParcel,
     CaseComment,
@@ -92,26 +93,33 @@ def _lock(case: TitleCase) -> TitleCase:
 def open_cases(buildings: QuerySet[BuildingType], *, by: User) -> int:
     """Open a case for each building ``by`` may edit that has none; returns how many.
 
-    The case's parcel is the standing building–parcel link with the largest share of the
-    footprint, or none when the building has no link yet.
+    The buildings' links to parcels are derived first; the case's parcel is the standing link
+    with the largest share of the footprint, or none when the building meets no parcel. A case
+    someone else opened meanwhile is left as it is.
     """
+    editable = Building.objects.editable_by(by).values("pk")
+    missing = buildings.filter(pk__in=editable, title_case__isnull=True)
+    with _writing(by):
+        derive_building_parcels(buildings=missing)
+        cases = [
+            TitleCase(building_id=pk, parcel_id=parcel) for pk, parcel in _best_parcels(missing)
+        ]
+        TitleCase.objects.bulk_create(cases, batch_size=BATCH, ignore_conflicts=True)
+    return len(cases)
+
+
+def _best_parcels(buildings: QuerySet[BuildingType]) -> QuerySet[Any]:
     best = (
         BuildingParcel.objects.standing()
         .filter(building=OuterRef("pk"))
         .order_by("-share_on_parcel", "parcel_id")
         .values("parcel_id")[:1]
     )
-    editable = Building.objects.editable_by(by).values("pk")
-    rows = (
-        buildings.filter(pk__in=editable, title_case__isnull=True)
-        .annotate(best_parcel=Subquery(best))
+    return (
+        buildings.annotate(best_parcel=Subquery(best))
         .values_list("pk", "best_parcel")
         .order_by("pk")
     )
-    with _writing(by):
-        cases = [TitleCase(building_id=pk, parcel_id=parcel) for pk, parcel in rows]
-        TitleCase.objects.bulk_create(cases, batch_size=BATCH)
-    return len(cases)
 
 
 def add_comment(case: TitleCase, text: str, *, by: User) -> CaseComment:
@@ -184,6 +192,11 @@ def _registration_holder(case: TitleCase, chosen: Unit | None) -> Unit:
             raise CaseRequirementError(
                 _("“%(unit)s” is not an offices administration; titles are registered to one.")
                 % {"unit": chosen}
+            )
+        if not case.building.division.code.startswith(chosen.division.prefix):
+            raise CaseRequirementError(
+                _("“%(unit)s” is not an offices administration of %(division)s or above it.")
+                % {"unit": chosen, "division": case.building.division}
             )
         return chosen
     found = offices_administration_for(case.building)
@@ -415,11 +428,7 @@ def upload_document(
     if kind not in DocumentKind.values:
         raise CaseRequirementError(_("Choose the kind of document."))
     checked = check_upload(upload)
-    twin = case.documents.filter(sha256=checked.sha256).first()
-    if twin is not None:
-        raise DocumentRejectedError(
-            _("This file is already on the case as “%(title)s”.") % {"title": twin}
-        )
+    _refuse_twin(case, checked.sha256)
     document = SourceDocument(
         case=case,
         kind=kind,
@@ -435,10 +444,20 @@ def upload_document(
     try:
         with _writing(by):
             document.save()
-    except BaseException:
+    except BaseException as exc:
         document.file.delete(save=False)  # the row was not written: leave no file behind
+        if isinstance(exc, IntegrityError):  # the same file, uploaded at the same moment
+            raise DocumentRejectedError(_("This file is already on the case.")) from None
         raise
     return document
+
+
+def _refuse_twin(case: TitleCase, sha256: str) -> None:
+    twin = case.documents.filter(sha256=sha256).first()
+    if twin is not None:
+        raise DocumentRejectedError(
+            _("This file is already on the case as “%(title)s”.") % {"title": twin}
+        )
 
 
 def decide_link(link: BuildingParcel, status: str, *, by: User) -> BuildingParcel:

@@ -24,59 +24,64 @@ LOCK_NAME = "tianfu.parcels.detect_conflicts"
 
 # -- building ↔ parcel links -----------------------------------------------------------------
 
-# The buildings to derive, with the shape they stand on (footprint, or location lacking one).
-_SHAPES = """
-CREATE TEMP TABLE link_shapes ON COMMIT DROP AS
-SELECT b.id,
-       coalesce(b.footprint::geometry, b.geom::geometry) AS shape,
-       CASE WHEN b.footprint IS NULL THEN NULL
-            ELSE ST_Area(b.footprint::geography) END AS area_m2
-  FROM buildings_building b
- WHERE %(all)s OR b.id = ANY(%(ids)s)
-"""
-# What each building meets now. One DE-9IM matrix per candidate pair answers both questions
-# (one GEOS call instead of two): does the shape meet the parcel, and does the parcel cover it
+# What each building meets now, in one pass over the base tables so that PostgreSQL can share
+# it among parallel workers (a temporary table as input would keep it in one process). One
+# DE-9IM matrix per candidate pair answers both questions (one GEOS call instead of two): does
+# the shape (footprint, or location lacking one) meet the parcel, and does the parcel cover it
 # (nothing of the shape in the parcel's exterior: positions 7 and 8 are F)? A covered shape
 # stands wholly on the parcel, the common case, spared the intersection and its geodesic area.
+# OFFSET 0 keeps the matrix computed once per pair rather than once per use.
 _HITS = """
 CREATE TEMP TABLE link_hits ON COMMIT DROP AS
 SELECT r.building_id, r.parcel_id,
-       CASE WHEN r.area_m2 IS NULL OR r.area_m2 = 0 OR ST_RelateMatch(r.matrix, '******FF*')
-            THEN 1.0
-            ELSE round(least(1.0, ST_Area(ST_Intersection(r.shape, r.geom)::geography)
-                                  / r.area_m2)::numeric, 6)::float8 END AS share
-  FROM (SELECT s.id AS building_id, p.id AS parcel_id, s.shape, s.area_m2, p.geom,
-               ST_Relate(p.geom, s.shape) AS matrix
-          FROM link_shapes s
-          JOIN parcels_parcel p ON p.geom && s.shape
+       CASE WHEN r.footprint IS NULL OR ST_RelateMatch(r.matrix, '******FF*') THEN 1.0
+            ELSE coalesce(round(least(1.0, ST_Area(ST_Intersection(r.footprint, r.geom)::geography)
+                                           / nullif(ST_Area(r.footprint::geography), 0))::numeric,
+                                6)::float8, 1.0) END AS share
+  FROM (SELECT b.id AS building_id, p.id AS parcel_id, b.footprint::geometry AS footprint, p.geom,
+               ST_Relate(p.geom, coalesce(b.footprint::geometry, b.geom::geometry)) AS matrix
+          FROM buildings_building b
+          JOIN parcels_parcel p ON p.geom && coalesce(b.footprint::geometry, b.geom::geometry)
+         WHERE %(all)s OR b.id = ANY(%(ids)s)
         OFFSET 0) r
  WHERE NOT ST_RelateMatch(r.matrix, 'FF*FF****')
 """
-# Derived links are inserted or refreshed; an officer's decision (confirmed, rejected) is kept,
-# only its share follows the geometry. Unchanged rows are not written (no history row).
-_UPSERT = """
+# New links are inserted plainly (an upsert's speculative insertion costs twice as much on a
+# first derivation of 100,000 links); known ones are updated only when their share moved, so an
+# unchanged link writes no history row. An officer's decision (confirmed, rejected) is kept.
+_INSERT_LINKS = """
 INSERT INTO parcels_buildingparcel (building_id, parcel_id, share_on_parcel, status, derived_at)
-SELECT h.building_id, h.parcel_id, h.share, %(derived)s, now() FROM link_hits h
-    ON CONFLICT (building_id, parcel_id) DO UPDATE
-   SET share_on_parcel = EXCLUDED.share_on_parcel
- WHERE parcels_buildingparcel.share_on_parcel IS DISTINCT FROM EXCLUDED.share_on_parcel
+SELECT h.building_id, h.parcel_id, h.share, %(derived)s, now()
+  FROM link_hits h
+ WHERE NOT EXISTS (SELECT 1 FROM parcels_buildingparcel l
+                    WHERE l.building_id = h.building_id AND l.parcel_id = h.parcel_id)
+ ORDER BY h.building_id, h.parcel_id
 """
-# Derived links that no longer meet their parcel go; decided ones stay with a share of 0.
-_DROP_STALE = """
-DELETE FROM parcels_buildingparcel l
- USING link_shapes s
- WHERE l.building_id = s.id AND l.status = %(derived)s
+_UPDATE_LINKS = """
+UPDATE parcels_buildingparcel l SET share_on_parcel = h.share
+  FROM link_hits h
+ WHERE l.building_id = h.building_id AND l.parcel_id = h.parcel_id
+   AND l.share_on_parcel IS DISTINCT FROM h.share
+"""
+# Links of the derived buildings that no longer meet their parcel: derived ones go, decided
+# ones stay with a share of 0.
+_STALE = """
+FROM parcels_buildingparcel l
+ WHERE (%(all)s OR l.building_id = ANY(%(ids)s))
    AND NOT EXISTS (SELECT 1 FROM link_hits h
                     WHERE h.building_id = l.building_id AND h.parcel_id = l.parcel_id)
 """
-_ZERO_STALE = """
-UPDATE parcels_buildingparcel l SET share_on_parcel = 0
-  FROM link_shapes s
- WHERE l.building_id = s.id AND l.status <> %(derived)s AND l.share_on_parcel <> 0
-   AND NOT EXISTS (SELECT 1 FROM link_hits h
-                    WHERE h.building_id = l.building_id AND h.parcel_id = l.parcel_id)
-"""
-_DROP_LINK_TABLES = "DROP TABLE IF EXISTS pg_temp.link_shapes, pg_temp.link_hits"
+_DROP_STALE = (
+    "DELETE FROM parcels_buildingparcel WHERE id IN (SELECT l.id "
+    + _STALE
+    + " AND l.status = %(derived)s)"
+)
+_ZERO_STALE = (
+    "UPDATE parcels_buildingparcel SET share_on_parcel = 0 WHERE id IN (SELECT l.id "
+    + _STALE
+    + " AND l.status <> %(derived)s AND l.share_on_parcel <> 0)"
+)
+_DROP_LINK_TABLES = "DROP TABLE IF EXISTS pg_temp.link_hits"
 
 
 def derive_links(ids: list[int] | None, derived: str) -> int:
@@ -84,10 +89,11 @@ def derive_links(ids: list[int] | None, derived: str) -> int:
     params = {"all": ids is None, "ids": ids or [], "derived": derived}
     with connection.cursor() as cursor:
         cursor.execute(_DROP_LINK_TABLES)
-        cursor.execute(_SHAPES, params)
         cursor.execute(_HITS, params)
-        cursor.execute(_UPSERT, params)
+        cursor.execute(_INSERT_LINKS, params)
         written = cursor.rowcount
+        cursor.execute(_UPDATE_LINKS, params)
+        written += cursor.rowcount
         cursor.execute(_DROP_STALE, params)
         cursor.execute(_ZERO_STALE, params)
         cursor.execute(_DROP_LINK_TABLES)
@@ -145,22 +151,25 @@ INSERT INTO conflict_found (kind, key, parcel_id, other_parcel_id, building_id, 
 
 # -- the detectors: each fills conflict_found with one kind ---------------------------------
 
-# Pairs meeting in their interiors, each intersection computed once (MATERIALIZED: inlined, the
-# planner would compute it thrice). ``b.id - a.id > 0`` rather than ``a.id < b.id``: as a range
-# on the primary key the planner scanned every greater id for each parcel, which is quadratic.
-PARCEL_OVERLAP = (
+# Pairs meeting in their interiors, each intersection computed once, gathered first into a
+# table of their own: that statement alone may run in parallel workers, an INSERT may not.
+# ``b.id - a.id > 0`` rather than ``a.id < b.id``: as a range on the primary key the planner
+# scanned every greater id for each parcel, which is quadratic.
+_OVERLAP_PAIRS = """
+CREATE TEMP TABLE overlap_pairs ON COMMIT DROP AS
+SELECT a.id AS a_id, b.id AS b_id, a.holder_id, a.division_id, a.area_m2 AS a_m2,
+       b.area_m2 AS b_m2, ST_CollectionExtract(ST_Intersection(a.geom, b.geom), 3) AS shape
+  FROM parcels_parcel a
+  JOIN parcels_parcel b
+    ON a.geom && b.geom AND b.id - a.id > 0 AND ST_Relate(a.geom, b.geom, 'T********')
+"""
+_OVERLAP_FINDINGS = (
     _INSERT
     + """
-WITH pairs AS MATERIALIZED (
-    SELECT a.id AS a_id, b.id AS b_id, a.holder_id, a.division_id, a.area_m2 AS a_m2,
-           b.area_m2 AS b_m2, ST_CollectionExtract(ST_Intersection(a.geom, b.geom), 3) AS shape
-      FROM parcels_parcel a
-      JOIN parcels_parcel b
-        ON a.geom && b.geom AND b.id - a.id > 0 AND ST_Relate(a.geom, b.geom, 'T********')
-), measured AS MATERIALIZED (
+WITH measured AS MATERIALIZED (
     SELECT p.*, ST_Area(p.shape::geography) AS area,
            ST_Perimeter(p.shape::geography) AS perimeter
-      FROM pairs p
+      FROM overlap_pairs p
 )
 SELECT 'parcel_overlap', m.a_id || ':' || m.b_id, m.a_id, m.b_id, NULL, m.holder_id,
        m.division_id, %(internal)s, """
@@ -174,6 +183,12 @@ SELECT 'parcel_overlap', m.a_id || ':' || m.b_id, m.a_id, m.b_id, NULL, m.holder
  WHERE m.area >= %(min_overlap_m2)s
    AND m.area / nullif(m.perimeter, 0) >= %(sliver_width_m)s
 """
+)
+PARCEL_OVERLAP = (
+    "DROP TABLE IF EXISTS pg_temp.overlap_pairs",
+    _OVERLAP_PAIRS,
+    _OVERLAP_FINDINGS,
+    "DROP TABLE pg_temp.overlap_pairs",
 )
 
 # The share off the parcel comes from the link (a footprint's geodesic share), so the costly
@@ -400,15 +415,16 @@ SELECT 'code_mismatch', f.id::text, f.id, NULL, NULL, f.holder_id, f.division_id
 """
 )
 
-DETECTORS: Mapping[str, str] = {
+# Each detector: the statements that fill conflict_found with its kind, in order.
+DETECTORS: Mapping[str, tuple[str, ...]] = {
     "parcel_overlap": PARCEL_OVERLAP,
-    "building_outside": BUILDING_OUTSIDE,
-    "occupant_not_holder": OCCUPANT_NOT_HOLDER,
-    "duplicate_certificate": DUPLICATE_CERTIFICATE,
-    "duplicate_unit_code": DUPLICATE_UNIT_CODE,
-    "double_claim": DOUBLE_CLAIM,
-    "area_mismatch": AREA_MISMATCH,
-    "code_mismatch": CODE_MISMATCH,
+    "building_outside": (BUILDING_OUTSIDE,),
+    "occupant_not_holder": (OCCUPANT_NOT_HOLDER,),
+    "duplicate_certificate": (DUPLICATE_CERTIFICATE,),
+    "duplicate_unit_code": (DUPLICATE_UNIT_CODE,),
+    "double_claim": (DOUBLE_CLAIM,),
+    "area_mismatch": (AREA_MISMATCH,),
+    "code_mismatch": (CODE_MISMATCH,),
 }
 
 # -- merging into the register --------------------------------------------------------------

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib.gis.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from portal.core.choices import Confidentiality
 from portal.core.tracking import tracked
@@ -50,7 +51,7 @@ class Finding(models.Model):
     """
 
     kind = models.CharField(_("kind"), max_length=24, choices=ConflictKind)
-    key = models.CharField(_("key"), max_length=200)
+    key = models.CharField(pgettext_lazy("conflict finding", "key"), max_length=200)
     status = models.CharField(
         _("status"), max_length=10, choices=FindingStatus, default=FindingStatus.OPEN
     )

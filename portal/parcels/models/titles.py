@@ -162,11 +162,13 @@ class BuildingParcel(models.Model):
     A re-derivation refreshes derived links and leaves confirmed and rejected ones as decided.
     """
 
+    # No index of its own: the unique (building, parcel) index serves lookups by building.
     building = models.ForeignKey(
         "buildings.Building",
         verbose_name=_("building"),
         on_delete=models.CASCADE,
         related_name="parcel_links",
+        db_index=False,
     )
     parcel = models.ForeignKey(
         "parcels.Parcel",
@@ -247,6 +249,11 @@ class SourceDocument(models.Model):
         verbose_name = _("source document")
         verbose_name_plural = _("source documents")
         ordering = ["case", "-uploaded_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "sha256"], name="parcels_sourcedocument_case_file_unique"
+            )
+        ]
 
     def __str__(self) -> str:
         return self.title

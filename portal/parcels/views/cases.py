@@ -27,7 +27,7 @@ from portal.org.scoping import Reach, edit_scope
 from portal.parcels import services, workflow
 from portal.parcels.exceptions import CaseStateError
 from portal.parcels.forms import BulkForm, CaseFilterSet, TransitionForm
-from portal.parcels.models import SourceDocument, TitleCase
+from portal.parcels.models import Parcel, SourceDocument, TitleCase
 from portal.parcels.querysets import CLOSED_CASE_STATUSES
 from portal.parcels.views.case_page import ACTIONS, page_context
 
@@ -59,7 +59,7 @@ class CaseListView(LoginRequiredMixin, ListView):  # type: ignore[type-arg]
         query = self.request.GET.copy()
         query.pop("page", None)
         may_edit = _may_edit_any(user)
-        return super().get_context_data(
+        context = super().get_context_data(
             filter=self.filterset,
             bulk_form=BulkForm(user=user) if may_edit else None,
             may_edit=may_edit,
@@ -68,6 +68,12 @@ class CaseListView(LoginRequiredMixin, ListView):  # type: ignore[type-arg]
             closed_statuses=list(CLOSED_CASE_STATUSES),
             **kwargs,
         )
+        # A case's parcel may be held outside the reader's scope: named only if readable.
+        parcel_ids = [case.parcel_id for case in context["cases"] if case.parcel_id]
+        context["visible_parcels"] = set(
+            Parcel.objects.visible_to(user).filter(pk__in=parcel_ids).values_list("pk", flat=True)
+        )
+        return context
 
 
 def _back(request: HttpRequest) -> str:

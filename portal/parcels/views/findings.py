@@ -20,6 +20,7 @@ from django.views.generic import ListView
 from portal.buildings.models import Building
 from portal.core.detail import RegistryDetailView, feature
 from portal.core.exceptions import PortalError
+from portal.org.scoping import Reach, read_scope
 from portal.parcels import conflicts
 from portal.parcels.choices import ConflictKind
 from portal.parcels.filters import FindingFilterSet
@@ -49,7 +50,13 @@ class FindingListView(LoginRequiredMixin, ListView):  # type: ignore[type-arg]
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         query = self.request.GET.copy()
         query.pop("page", None)
-        last_run = ConflictRun.objects.order_by("-started_at", "-pk").first()
+        # A run's counts span the whole registry: shown to those who read everything (as the
+        # admin does), never to a reader whose scope is a division or a unit.
+        last_run = (
+            ConflictRun.objects.order_by("-started_at", "-pk").first()
+            if read_scope(self.request.user).reach is Reach.ALL  # type: ignore[arg-type]
+            else None
+        )
         return super().get_context_data(
             filter=self.filterset,
             query=query.urlencode(),

@@ -6,12 +6,20 @@ from pathlib import Path
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from portal.parcels import services
 from portal.parcels.exceptions import CaseForbiddenError, DocumentRejectedError
 from portal.parcels.models import SourceDocument
 from tests.factories import PASSWORD
 from tests.portal.titles.case_data import JPEG, PDF, PNG, TIFF, upload
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Service messages are matched by their English source text; pages keep their language."""
+    with translation.override("en"):
+        yield
 
 
 def store(titles, name, content, user="officer"):
@@ -109,3 +117,15 @@ def test_download_needs_a_login(client, titles):
     response = client.get(reverse("parcels:document_download", args=[document.pk]))
     assert response.status_code == 302
     assert "/accounts/login/" in response["Location"]
+
+
+def test_the_same_file_uploaded_at_the_same_moment_is_stored_once(titles, monkeypatch):
+    """Two identical uploads racing past the look-up meet the database's unique constraint:
+    the second is refused like a duplicate and leaves no file behind."""
+    first = store(titles, "scan.pdf", PDF)
+    monkeypatch.setattr(services, "_refuse_twin", lambda case, sha256: None)
+    before = set(Path(first.file.path).parent.iterdir())
+    with pytest.raises(DocumentRejectedError, match="already on the case"):
+        store(titles, "again.pdf", PDF)
+    assert SourceDocument.objects.count() == 1
+    assert set(Path(first.file.path).parent.iterdir()) == before

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from django.apps import apps
 from django.db import connection
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from portal.org.choices import Role
 from portal.parcels import services
@@ -33,6 +33,16 @@ from tests.portal.titles.case_data import (
     ready_for,
     reconcile_all,
 )
+from tests.portal.titles.conflict_data import building as crafted_building
+from tests.portal.titles.conflict_data import parcel as crafted_parcel
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Service messages are matched by their English source text; pages keep their language."""
+    with translation.override("en"):
+        yield
+
 
 ROLE_USERS = {
     Role.UNIT_OFFICER: "officer",
@@ -401,14 +411,16 @@ def test_the_same_transition_twice_at_once_applies_once():
 
 
 def test_open_cases_for_editable_buildings_with_the_largest_link(titles):
+    """Links are derived first: the case takes the parcel under most of the footprint, never
+    one an officer rejected, and a building on no parcel gets a case without one."""
     unit = titles.unit
-    bare = BuildingFactory(managing_unit=unit)
-    linked = BuildingFactory(managing_unit=unit)
-    small, large, rejected = (ParcelFactory(holder=unit) for _ in range(3))
-    BuildingParcel.objects.create(building=linked, parcel=small, share_on_parcel=0.2)
-    BuildingParcel.objects.create(building=linked, parcel=large, share_on_parcel=0.7)
+    small = crafted_parcel(unit, x=0, y=0, w=50)
+    large = crafted_parcel(unit, x=50, y=0, w=50)
+    covering = crafted_parcel(unit, x=40, y=0, w=30)
+    linked = crafted_building(unit, x=42, y=10, w=20)  # 8 m on small, 12 m on large
+    bare = crafted_building(unit, x=5_000, y=5_000)
     BuildingParcel.objects.create(
-        building=linked, parcel=rejected, share_on_parcel=0.9, status=LinkStatus.REJECTED
+        building=linked, parcel=covering, share_on_parcel=1.0, status=LinkStatus.REJECTED
     )
     elsewhere = BuildingFactory(managing_unit=titles.other_case.building.managing_unit)
     from portal.buildings.models import Building
@@ -416,6 +428,11 @@ def test_open_cases_for_editable_buildings_with_the_largest_link(titles):
     assert services.open_cases(Building.objects.all(), by=titles["officer"]) == 2
     assert TitleCase.objects.get(building=linked).parcel == large
     assert TitleCase.objects.get(building=bare).parcel is None
+    assert set(linked.parcel_links.values_list("parcel", "status")) == {
+        (small.pk, LinkStatus.DERIVED),
+        (large.pk, LinkStatus.DERIVED),
+        (covering.pk, LinkStatus.REJECTED),
+    }
     assert not TitleCase.objects.filter(building=elsewhere).exists()
     assert services.open_cases(Building.objects.all(), by=titles["officer"]) == 0
     assert services.open_cases(Building.objects.all(), by=titles["viewer"]) == 0
