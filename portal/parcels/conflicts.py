@@ -109,9 +109,8 @@ def _detect_and_merge(params: dict[str, Any]) -> dict[str, dict[str, int]]:
     sql.execute(sql.HOME, params)
     sql.execute(sql.ANALYZE_HOME)
     sql.execute(sql.FOUND)
-    for kind, statements in sql.DETECTORS.items():
-        for statement in statements:
-            sql.execute(statement, {**params, "kind": kind})
+    for kind, detector in sql.DETECTORS.items():
+        sql.detect(detector, {**params, "kind": kind})
     steps = (
         sql.counts(sql.COUNT_FOUND),
         sql.counts(sql.INSERT_NEW, params),

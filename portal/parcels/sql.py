@@ -14,9 +14,18 @@ merges ``conflict_found`` into ``parcels_finding`` (:data:`INSERT_NEW`, :data:`R
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import connection
+
+
+class Detector(NamedTuple):
+    """One kind of conflict: ``select`` answers its findings in :data:`FOUND_COLUMNS` order,
+    after the ``prepare`` statements (working tables of its own) have run."""
+
+    select: str
+    prepare: tuple[str, ...] = ()
+
 
 # Two runs must never interleave: the second waits for the first to commit.
 LOCK = "SELECT pg_advisory_xact_lock(hashtext(%(lock)s))"
@@ -144,10 +153,22 @@ COUNT_FOUND = "SELECT kind, count(*) FROM conflict_found GROUP BY kind"
 _MULTI = (
     "nullif(ST_Multi(ST_CollectionExtract({0}, 3)), ST_GeomFromText('MULTIPOLYGON EMPTY', 4490))"
 )
-_INSERT = """
-INSERT INTO conflict_found (kind, key, parcel_id, other_parcel_id, building_id, unit_id,
-                            division_id, confidentiality, geom, measures)
+# The columns of conflict_found, in the order every detector's query answers them.
+FOUND_COLUMNS = (
+    "kind, key, parcel_id, other_parcel_id, building_id, unit_id, division_id, confidentiality, "
+    "geom, measures"
+)
+# A detector's query is first gathered by CREATE TABLE AS, which PostgreSQL may share among
+# parallel workers (it runs an INSERT … SELECT in one process), then appended to conflict_found
+# with the column types made explicit (a bare NULL in the query is text).
+_PART = "CREATE TEMP TABLE conflict_part ON COMMIT DROP AS SELECT * FROM ({select}) AS f({columns})"
+_APPEND = f"""
+INSERT INTO conflict_found ({FOUND_COLUMNS})
+SELECT kind, key, parcel_id::bigint, other_parcel_id::bigint, building_id::bigint, unit_id::bigint,
+       division_id::bigint, confidentiality::text, geom::geometry, measures::jsonb
+  FROM conflict_part
 """
+_DROP_PART = "DROP TABLE IF EXISTS pg_temp.conflict_part"
 
 # -- the detectors: each fills conflict_found with one kind ---------------------------------
 
@@ -164,8 +185,7 @@ SELECT a.id AS a_id, b.id AS b_id, a.holder_id, a.division_id, a.area_m2 AS a_m2
     ON a.geom && b.geom AND b.id - a.id > 0 AND ST_Relate(a.geom, b.geom, 'T********')
 """
 _OVERLAP_FINDINGS = (
-    _INSERT
-    + """
+    """
 WITH measured AS MATERIALIZED (
     SELECT p.*, ST_Area(p.shape::geography) AS area,
            ST_Perimeter(p.shape::geography) AS perimeter
@@ -184,18 +204,14 @@ SELECT 'parcel_overlap', m.a_id || ':' || m.b_id, m.a_id, m.b_id, NULL, m.holder
    AND m.area / nullif(m.perimeter, 0) >= %(sliver_width_m)s
 """
 )
-PARCEL_OVERLAP = (
-    "DROP TABLE IF EXISTS pg_temp.overlap_pairs",
-    _OVERLAP_PAIRS,
-    _OVERLAP_FINDINGS,
-    "DROP TABLE pg_temp.overlap_pairs",
+PARCEL_OVERLAP = Detector(
+    _OVERLAP_FINDINGS, ("DROP TABLE IF EXISTS pg_temp.overlap_pairs", _OVERLAP_PAIRS)
 )
 
 # The share off the parcel comes from the link (a footprint's geodesic share), so the costly
 # difference is only computed for the buildings found off their parcel.
 BUILDING_OUTSIDE = (
-    _INSERT
-    + """
+    """
 SELECT 'building_outside', b.id::text, h.parcel_id, NULL, b.id, b.managing_unit_id,
        b.division_id, b.confidentiality,
        CASE WHEN b.footprint IS NULL THEN NULL
@@ -219,9 +235,7 @@ SELECT 'building_outside', b.id::text, h.parcel_id, NULL, b.id, b.managing_unit_
 """
 )
 
-OCCUPANT_NOT_HOLDER = (
-    _INSERT
-    + """
+OCCUPANT_NOT_HOLDER = """
 SELECT 'occupant_not_holder', b.id || ':' || p.id, p.id, NULL, b.id, b.managing_unit_id,
        b.division_id, b.confidentiality, b.footprint,
        jsonb_build_object(
@@ -236,7 +250,6 @@ SELECT 'occupant_not_holder', b.id || ':' || p.id, p.id, NULL, b.id, b.managing_
   JOIN org_unit occupant ON occupant.id = o.unit_id
  GROUP BY b.id, p.id, holder.id
 """
-)
 
 # Title numbers (certificate numbers, unit codes) of parcels and certificates, normalised (trimmed,
 # upper-cased, full-width parentheses made ASCII), kept where one value names several objects. A
@@ -275,8 +288,7 @@ WITH records AS (
 """
 # Confidentiality: the highest level of the buildings involved, else internal.
 _DUPLICATE_SELECT = (
-    _INSERT
-    + _TITLE_NUMBERS
+    _TITLE_NUMBERS
     + """
 SELECT %(kind)s, g.value, g.parcels[1], g.parcels[2], g.buildings[1],
        coalesce(p.holder_id, b.managing_unit_id), coalesce(p.division_id, b.division_id),
@@ -304,9 +316,7 @@ DUPLICATE_UNIT_CODE = _DUPLICATE_SELECT.format(
 )
 
 # Current rights (begun, not ended on the run's day) of two or more units adding up to over 1.
-DOUBLE_CLAIM = (
-    _INSERT
-    + """
+DOUBLE_CLAIM = """
 WITH current AS (
     SELECT r.* FROM parcels_right r
      WHERE r.parcel_id IS NOT NULL
@@ -330,7 +340,6 @@ SELECT 'double_claim', p.id::text, p.id, NULL, NULL, p.holder_id, p.division_id,
   JOIN org_unit u ON u.id = r.holder_id
  GROUP BY p.id
 """
-)
 
 _AREA_MEASURES = """
 jsonb_build_object('source', {source}, 'certificate_m2', {stated},
@@ -340,8 +349,7 @@ jsonb_build_object('source', {source}, 'certificate_m2', {stated},
 """
 _AREA_OFF = "abs({stated}::float8 - p.area_m2) / p.area_m2 * 100 > %(area_tolerance_pct)s"
 AREA_MISMATCH = (
-    _INSERT
-    + """
+    """
 SELECT 'area_mismatch', 'parcel:' || p.id, p.id, NULL::bigint, NULL::bigint, p.holder_id,
        p.division_id,
        %(internal)s, p.geom, """
@@ -372,9 +380,7 @@ SELECT 'area_mismatch', 'certificate:' || c.id, p.id, NULL::bigint, c.building_i
 # A parcel's unit code: malformed (the GB/T 37346 shape of gis.codes, as a regular expression
 # plus its county-level and sequence rules), outside the parcel's division, or naming another
 # county than the one its point on surface lies in.
-CODE_MISMATCH = (
-    _INSERT
-    + """
+CODE_MISMATCH = """
 WITH coded AS (
     SELECT p.id, p.holder_id, p.division_id, p.geom,
            upper(btrim(p.real_estate_unit_code)) AS code, d.code AS division_code,
@@ -413,18 +419,16 @@ SELECT 'code_mismatch', f.id::text, f.id, NULL, NULL, f.holder_id, f.division_id
   FROM faulty f
  WHERE cardinality(f.problems) > 0
 """
-)
 
-# Each detector: the statements that fill conflict_found with its kind, in order.
-DETECTORS: Mapping[str, tuple[str, ...]] = {
+DETECTORS: Mapping[str, Detector] = {
     "parcel_overlap": PARCEL_OVERLAP,
-    "building_outside": (BUILDING_OUTSIDE,),
-    "occupant_not_holder": (OCCUPANT_NOT_HOLDER,),
-    "duplicate_certificate": (DUPLICATE_CERTIFICATE,),
-    "duplicate_unit_code": (DUPLICATE_UNIT_CODE,),
-    "double_claim": (DOUBLE_CLAIM,),
-    "area_mismatch": (AREA_MISMATCH,),
-    "code_mismatch": (CODE_MISMATCH,),
+    "building_outside": Detector(BUILDING_OUTSIDE),
+    "occupant_not_holder": Detector(OCCUPANT_NOT_HOLDER),
+    "duplicate_certificate": Detector(DUPLICATE_CERTIFICATE),
+    "duplicate_unit_code": Detector(DUPLICATE_UNIT_CODE),
+    "double_claim": Detector(DOUBLE_CLAIM),
+    "area_mismatch": Detector(AREA_MISMATCH),
+    "code_mismatch": Detector(CODE_MISMATCH),
 }
 
 # -- merging into the register --------------------------------------------------------------
@@ -499,3 +503,15 @@ def counts(statement: str, params: Mapping[str, Any] | None = None) -> dict[str,
     with connection.cursor() as cursor:
         cursor.execute(statement, params)
         return {kind: int(n) for kind, n in cursor.fetchall()}
+
+
+def detect(detector: Detector, params: Mapping[str, Any]) -> None:
+    """Append what ``detector`` finds to conflict_found."""
+    part = _PART.format(select=detector.select, columns=FOUND_COLUMNS)
+    with connection.cursor() as cursor:
+        for statement in detector.prepare:
+            cursor.execute(statement, params)
+        cursor.execute(_DROP_PART)
+        cursor.execute(part, params)
+        cursor.execute(_APPEND)
+        cursor.execute(_DROP_PART)
