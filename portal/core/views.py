@@ -1,5 +1,7 @@
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.http import HttpRequest, JsonResponse
+from django.template.response import TemplateResponse
+from django.utils.functional import Promise
 from django.views import View
 from django.views.generic import TemplateView
 
@@ -33,3 +35,12 @@ class HealthView(View):
                 "postgis": status.postgis_version,
             }
         )
+
+
+def refused(
+    request: HttpRequest, exc: PortalError, *, back_url: str, back_label: str | Promise
+) -> TemplateResponse:
+    """A page saying why an action was refused, with the error's own status (403 out of scope,
+    409 wrong state…) and a way back to where the user came from."""
+    context = {"message": exc.user_message, "back_url": back_url, "back_label": back_label}
+    return TemplateResponse(request, "core/refused.html", context, status=exc.http_status)

@@ -14,11 +14,13 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import DetailView, FormView, ListView
 
+from portal.core import views as core_views
 from portal.core.exceptions import PortalError
 from portal.exchange import display, services
 from portal.exchange.access import jobs_visible_to, may_import, require_importer
@@ -37,8 +39,10 @@ JS_STRINGS = {
 
 def refused(request: HttpRequest, exc: PortalError) -> TemplateResponse:
     """A page saying why, with the error's own status (403 out of scope, 409 wrong state…)."""
-    context = {"message": exc.user_message}
-    return TemplateResponse(request, "exchange/refused.html", context, status=exc.http_status)
+    back = gettext_lazy("Back to imports and exports")
+    return core_views.refused(
+        request, exc, back_url=reverse("exchange:import_list"), back_label=back
+    )
 
 
 def entity_or_404(name: str) -> Entity:

@@ -14,12 +14,15 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.generic import ListView
 
 from portal.buildings.models import Building
 from portal.core.detail import RegistryDetailView, feature
 from portal.core.exceptions import PortalError
+from portal.core.views import refused
 from portal.org.scoping import Reach, read_scope
 from portal.parcels import conflicts
 from portal.parcels.choices import ConflictKind
@@ -88,10 +91,8 @@ def _run_rows(run: ConflictRun | None) -> list[dict[str, Any]]:
 
 
 def _refused(request: HttpRequest, exc: PortalError) -> TemplateResponse:
-    context = {"message": exc.user_message}
-    return TemplateResponse(
-        request, "parcels/finding_refused.html", context, status=exc.http_status
-    )
+    back = gettext_lazy("Back to the title conflicts")
+    return refused(request, exc, back_url=reverse("parcels:finding_list"), back_label=back)
 
 
 class FindingDetailView(RegistryDetailView):
