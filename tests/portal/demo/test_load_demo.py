@@ -15,7 +15,7 @@ from django.core.management.base import CommandError
 from django.db import connection, transaction
 from django.db.models import F, Q
 from django.test import override_settings
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from gis.codes import check_uscc, parse_real_estate_unit_code
 from gis.crs import SICHUAN_CHONGQING_BBOX
@@ -35,7 +35,7 @@ from portal.depots.models import Depot, StockItem
 from portal.fleet.models import Vehicle
 from portal.org.choices import Role
 from portal.org.models import AdminDivision, CooperationRegion, Unit
-from portal.parcels.choices import CaseStatus, CertificateKind, RightKind
+from portal.parcels.choices import CaseStatus, CertificateKind, ConflictKind, RightKind
 from portal.parcels.models import Finding, Parcel, Reconciliation, Right, SourceDocument, TitleCase
 from portal.parcels.workflow import TRANSITIONS, reconciled
 
@@ -438,15 +438,17 @@ def test_the_conflict_register_finds_every_marked_parcel(tiny):
 def test_the_command_names_the_titles_stage_and_the_findings(tiny):
     out = StringIO()
     command = LoadDemoCommand(stdout=out)
-    for stage in tiny.stages:
-        command._stage(stage)
-    command._summary(tiny)
+    with translation.override("en"):
+        for stage in tiny.stages:
+            command._stage(stage)
+        command._summary(tiny)
+        labels = {kind: str(ConflictKind(kind).label) for kind in tiny.findings}
     text = out.getvalue()
     assert [s.name for s in tiny.stages][-3:] == ["accounts", "titles", "conflicts"]
     assert "  titles " in text
     assert "  conflicts " in text
     for kind, counts in tiny.findings.items():
-        assert f"{kind}: {counts['found']} found" in text
+        assert f"Conflict register, {labels[kind]}: {counts['found']} found" in text
 
 
 def test_reset_deletes_the_stored_papers_once_committed(

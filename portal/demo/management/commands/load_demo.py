@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 from portal.core.exceptions import PortalError
 from portal.demo.scales import DEFAULT_SEED, PUBLIC_SCALES
 from portal.demo.services import LoadReport, StageResult, load_demo
+from portal.parcels.choices import ConflictKind
 
 
 class Command(BaseCommand):
@@ -85,7 +86,11 @@ class Command(BaseCommand):
         for kind, counts in report.findings.items():
             self.stdout.write(
                 _("Conflict register, %(kind)s: %(found)d found, %(new)d new")
-                % {"kind": kind, "found": counts["found"], "new": counts["new"]}
+                % {
+                    "kind": ConflictKind(kind).label,
+                    "found": counts["found"],
+                    "new": counts["new"],
+                }
             )
         for label, count in report.counts.items():
             self.stdout.write(f"  {label:<28} {count:>10,}")
