@@ -35,3 +35,23 @@ def _close_progress_connection(request: pytest.FixtureRequest) -> object:
     from django.db import connections
 
     connections["progress"].close()
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(request: pytest.FixtureRequest) -> None:
+    """Hash test users' passwords with a cheap hasher, as Django advises for tests.
+
+    Real PBKDF2 costs about a quarter of a second per user on the CI machine, and most tests
+    make several users: it was a third of the suite's time. What the tests check of passwords
+    (login, change, the demo accounts) does not depend on the algorithm. Applied only where the
+    Django plugin runs (see above).
+    """
+    if not request.config.pluginmanager.hasplugin("django"):
+        return
+    settings = request.getfixturevalue("settings")
+    # PBKDF2 stays second, to check passwords hashed before a test began (fixtures of wider
+    # scope, such as a demo load shared by a module).
+    settings.PASSWORD_HASHERS = [
+        "django.contrib.auth.hashers.MD5PasswordHasher",
+        "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    ]

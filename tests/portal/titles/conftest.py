@@ -13,12 +13,6 @@ def media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    """A campaign has a user per role: hashing each password for real takes seconds."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def titles(db) -> Campaign:
     """A unit's case in 锦江区, another unit's in 涪城区, Chengdu's offices administration and
