@@ -3,9 +3,11 @@ on clean data, and exactly at their tolerances."""
 
 from __future__ import annotations
 
+import threading
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 
 from portal.buildings.models import Occupancy
 from portal.core.history import load_events
@@ -19,7 +21,7 @@ from portal.parcels.conflicts import (
     detect_conflicts,
     resolve_finding,
 )
-from portal.parcels.models import Certificate, Finding, Parcel, Right, TitleCase
+from portal.parcels.models import Certificate, ConflictRun, Finding, Parcel, Right, TitleCase
 from portal.parcels.tolerances import Tolerances
 from tests.factories import UnitFactory, UserFactory, division
 from tests.portal.titles.conflict_data import building, parcel, rect
@@ -343,3 +345,40 @@ def test_decisions_need_a_reason_the_right_role_and_scope(conflicted, holder):
     last = load_events(finding)[-1]
     assert (last.pgh_label, last.pgh_context["user"]) == ("update", officer.pk)
     assert last.pgh_data["reason"] == "surveyed again"
+
+
+# -- two runs at once -------------------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_runs_at_once_wait_for_each_other():
+    """The advisory lock serialises runs: both finish, the second finds every finding the
+    first opened (no duplicate key, nothing new, nothing closed)."""
+    holder = UnitFactory(division_code="510104")
+    parcel(holder, x=0, y=0, w=20, h=20)
+    parcel(x=15, y=0, w=20, h=20)
+    building(holder, x=500, y=500)
+    barrier = threading.Barrier(2)
+    runs: list[object] = []
+
+    def attempt():
+        try:
+            barrier.wait()
+            runs.append(detect_conflicts())
+        except Exception as exc:
+            runs.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=attempt) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert all(isinstance(run, ConflictRun) for run in runs), runs
+    first, second = sorted(runs, key=lambda run: run.pk)
+    new = {kind: counts["new"] for kind, counts in first.counts.items() if counts["new"]}
+    assert new == {ConflictKind.PARCEL_OVERLAP: 1, ConflictKind.BUILDING_OUTSIDE: 1}
+    assert all(c["new"] == c["closed"] == 0 for c in second.counts.values())
+    assert second.counts[ConflictKind.PARCEL_OVERLAP]["found"] == 1
+    assert Finding.objects.count() == 2
