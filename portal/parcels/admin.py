@@ -44,23 +44,9 @@ class ParcelAdmin(ScopedAdmin):
     readonly_fields = ["area_m2"]
 
 
-class ReadOnlyScopedAdmin(ScopedAdmin):
-    """Records written only by their services (the workflow, uploads, the conflict run): the
-    admin lists and shows them within the user's scope, with their history, and changes nothing.
-    """
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
-class ReadOnlyInline(ScopedInline):
-    can_delete = False
+class WritesNothing:
+    """Admin permissions of records written only by their services (the workflow, uploads, the
+    conflict run): the admin lists and shows them, and changes nothing."""
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -70,6 +56,14 @@ class ReadOnlyInline(ScopedInline):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+class ReadOnlyScopedAdmin(WritesNothing, ScopedAdmin):
+    """Within the user's scope, with their history."""
+
+
+class ReadOnlyInline(WritesNothing, ScopedInline):
+    can_delete = False
 
 
 @admin.register(Certificate)
@@ -142,7 +136,7 @@ class SourceDocumentAdmin(ReadOnlyScopedAdmin):
 
 
 @admin.register(ConflictRun)
-class ConflictRunAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class ConflictRunAdmin(WritesNothing, admin.ModelAdmin):  # type: ignore[type-arg]
     """Runs span the whole registry: shown to those who read everything."""
 
     list_display = ["__str__", "finished_at", "started_by"]
@@ -152,15 +146,6 @@ class ConflictRunAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return self.has_module_permission(request)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(Finding)

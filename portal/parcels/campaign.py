@@ -26,7 +26,7 @@ from portal.org.choices import DivisionLevel
 from portal.org.models import AdminDivision
 from portal.parcels.choices import CaseStatus, ConflictKind
 from portal.parcels.models import Finding, TitleCase
-from portal.parcels.querysets import CLOSED_CASE_STATUSES
+from portal.parcels.querysets import CLOSED_CASE_STATUSES, overdue_q
 
 LEVELS: Final = ("city", "county")
 # Degrees of thinning per level, for display only: enough for a page-wide map or an A4 print.
@@ -175,8 +175,8 @@ def scoped_findings(user: Any, filters: CampaignFilter) -> QuerySet[Finding]:
 
 
 def _late(today: date) -> Count:
-    """Cases counted as overdue: still open and past their due date (as ``overdue()``)."""
-    return Count("pk", filter=Q(due_date__lt=today) & ~Q(status__in=CLOSED_CASE_STATUSES))
+    """Cases counted as overdue, by the rule of ``TitleCase.objects.overdue()``."""
+    return Count("pk", filter=overdue_q(today))
 
 
 def tallies(cases: QuerySet[TitleCase], fields: tuple[str, ...], today: date) -> list[Any]:

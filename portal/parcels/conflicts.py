@@ -21,10 +21,14 @@ from django.utils.translation import gettext_lazy as _
 
 from gis.codes import FIXTURE_TYPES, OWNERSHIP_TYPES, PARCEL_TYPES
 from portal.core.choices import Confidentiality
-from portal.core.exceptions import PortalError
 from portal.org.choices import Role
 from portal.parcels import sql
 from portal.parcels.choices import ConflictKind, FindingStatus, LinkStatus
+from portal.parcels.exceptions import (
+    FindingForbiddenError,
+    FindingReasonError,
+    FindingStateError,
+)
 from portal.parcels.links import derive_building_parcels
 from portal.parcels.models import ConflictRun, Finding
 from portal.parcels.tolerances import Tolerances
@@ -42,26 +46,6 @@ CODE_SHAPE = (
 AUTO_CLOSE_REASON = "closed automatically by run #{run}"
 DECIDERS = {Role.PROVINCE_ADMIN, Role.DIVISION_ADMIN}
 COUNT_NAMES = ("found", "new", "reopened", "closed")
-
-
-class FindingForbiddenError(PortalError):
-    http_status = 403
-    default_message = _("You may not decide on this title conflict.")
-
-
-class FindingStateError(PortalError):
-    http_status = 409
-    default_message = _("This title conflict is not in a state that allows this decision.")
-
-
-class FindingReasonError(PortalError):
-    http_status = 400
-    default_message = _("Give the reason for this decision.")
-
-
-class RunForbiddenError(PortalError):
-    http_status = 403
-    default_message = _("Only province administrators may run the conflict detection.")
 
 
 # -- detection ------------------------------------------------------------------------------

@@ -31,3 +31,23 @@ class DocumentRejectedError(PortalError):
 
     http_status = 400
     default_message = _("The document was refused.")
+
+
+class FindingForbiddenError(PortalError):
+    http_status = 403
+    default_message = _("You may not decide on this title conflict.")
+
+
+class FindingStateError(PortalError):
+    http_status = 409
+    default_message = _("This title conflict is not in a state that allows this decision.")
+
+
+class FindingReasonError(PortalError):
+    http_status = 400
+    default_message = _("Give the reason for this decision.")
+
+
+class RunForbiddenError(PortalError):
+    http_status = 403
+    default_message = _("Only province administrators may run the conflict detection.")

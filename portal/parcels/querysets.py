@@ -17,6 +17,13 @@ if TYPE_CHECKING:
 CLOSED_CASE_STATUSES = (CaseStatus.REGISTERED, CaseStatus.FILED, CaseStatus.EXEMPT)
 
 
+def overdue_q(on: date | None = None) -> Q:
+    """Still open and past the due date on ``on`` (today): the one rule of "overdue", also
+    counted inside grouped queries."""
+    day = on or timezone.localdate()
+    return Q(due_date__lt=day) & ~Q(status__in=CLOSED_CASE_STATUSES)
+
+
 class ParcelQuerySet(ScopedQuerySet):
     unit_path = "holder"
 
@@ -61,7 +68,7 @@ class TitleCaseQuerySet(ScopedQuerySet):
 
     def overdue(self, on: date | None = None) -> Self:
         """Open cases past their due date."""
-        return self.open().filter(due_date__lt=on or timezone.localdate())
+        return self.filter(overdue_q(on))
 
 
 class CaseChildQuerySet(ScopedQuerySet):

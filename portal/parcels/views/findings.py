@@ -26,6 +26,7 @@ from portal.core.views import refused
 from portal.org.scoping import Reach, read_scope
 from portal.parcels import conflicts
 from portal.parcels.choices import ConflictKind
+from portal.parcels.exceptions import RunForbiddenError
 from portal.parcels.filters import FindingFilterSet
 from portal.parcels.finding_forms import ACCEPT, DecisionForm
 from portal.parcels.models import ConflictRun, Finding, Parcel
@@ -71,7 +72,7 @@ class FindingListView(LoginRequiredMixin, ListView):  # type: ignore[type-arg]
 
     def post(self, request: HttpRequest) -> HttpResponse:
         if not conflicts.may_run(request.user):
-            return _refused(request, conflicts.RunForbiddenError())
+            return _refused(request, RunForbiddenError())
         run = conflicts.detect_conflicts(by=request.user)  # type: ignore[arg-type]
         found = sum(counts["found"] for counts in run.counts.values())
         messages.success(

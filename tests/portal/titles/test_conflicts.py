@@ -13,13 +13,11 @@ from portal.buildings.models import Occupancy
 from portal.core.history import load_events
 from portal.org.choices import Role
 from portal.parcels.choices import ConflictKind, FindingStatus
-from portal.parcels.conflicts import (
+from portal.parcels.conflicts import accept_finding, detect_conflicts, resolve_finding
+from portal.parcels.exceptions import (
     FindingForbiddenError,
     FindingReasonError,
     FindingStateError,
-    accept_finding,
-    detect_conflicts,
-    resolve_finding,
 )
 from portal.parcels.models import Certificate, ConflictRun, Finding, Parcel, Right, TitleCase
 from portal.parcels.tolerances import Tolerances
