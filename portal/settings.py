@@ -230,6 +230,15 @@ TIANFU_CONFLICT_TOLERANCES = {
     "building_outside_pct": env.get_float("TIANFU_CONFLICT_BUILDING_OUTSIDE_PCT", 2.0, minimum=0),
     "area_tolerance_pct": env.get_float("TIANFU_CONFLICT_AREA_TOLERANCE_PCT", 5.0, minimum=0),
 }
+# The public asset warehouse (portal.assets): days a published listing stays open to other
+# units before it moves to disposal, candidates a need's match list shows (and the purchase gate
+# asks to be reviewed), and the largest listing photo accepted.
+TIANFU_SCREENING_DAYS = env.get_int("TIANFU_SCREENING_DAYS", 21)
+TIANFU_MATCH_LIMIT = env.get_int("TIANFU_MATCH_LIMIT", 20)
+TIANFU_LISTING_PHOTO_MAX_MB = env.get_int("TIANFU_LISTING_PHOTO_MAX_MB", 10)
+for _name in ("TIANFU_SCREENING_DAYS", "TIANFU_MATCH_LIMIT", "TIANFU_LISTING_PHOTO_MAX_MB"):
+    if globals()[_name] < 1:
+        raise env.ConfigError(f"{_name}={globals()[_name]} must be at least 1")
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # 2.5 MB
 FILE_UPLOAD_HANDLERS = [
     "django.core.files.uploadhandler.MemoryFileUploadHandler",

@@ -4,14 +4,16 @@ Divisions are squares, so geometry assertions stay readable: Sichuan (51) holds 
 with 锦江区 510104 and 武侯区 510107) and Mianyang (5107, with 涪城区 510703).
 """
 
+import datetime as dt
 import itertools
 from decimal import Decimal
 
 import factory
 from django.contrib.gis.geos import MultiPolygon, Point, Polygon
+from django.utils import timezone
 
 from gis.codes import complete_uscc
-from portal.assets.models import Asset, AssetCategory
+from portal.assets.models import Asset, AssetCategory, Listing, Need
 from portal.buildings.models import Building
 from portal.core.choices import GovernmentLevel
 from portal.depots.models import Depot
@@ -168,3 +170,35 @@ class VehicleFactory(factory.django.DjangoModelFactory):
     seats = 5
     energy = "fuel"
     holder = factory.SubFactory(UnitFactory)
+
+
+class ListingFactory(factory.django.DjangoModelFactory):
+    """A virtual listing of an idle asset, published now and shared across Sichuan."""
+
+    class Meta:
+        model = Listing
+
+    asset = factory.SubFactory(AssetFactory, status="idle")
+    holder = factory.SelfAttribute("asset.holder")
+    reason = "idle"
+    explanation = "闲置"
+    mode = "virtual"
+    share_prefix = "51"
+    published_at = factory.LazyFunction(timezone.now)
+    screening_ends_on = factory.LazyFunction(lambda: timezone.localdate() + dt.timedelta(days=21))
+
+
+class NeedFactory(factory.django.DjangoModelFactory):
+    """A need for one asset of the default category, delivered to a building of the unit."""
+
+    class Meta:
+        model = Need
+
+    unit = factory.SubFactory(UnitFactory)
+    category = factory.SubFactory(CategoryFactory)
+    description = "台式计算机"
+    quantity = 1
+    needed_by = factory.LazyFunction(lambda: timezone.localdate() + dt.timedelta(days=30))
+    delivery_building = factory.SubFactory(
+        BuildingFactory, managing_unit=factory.SelfAttribute("..unit")
+    )

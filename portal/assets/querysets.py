@@ -2,11 +2,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Self
 
-from portal.assets.choices import AssetStatus
-from portal.org.scoping import ScopedQuerySet
+from django.db.models import Q
+
+from portal.assets.choices import AssetStatus, ListingStatus, SpaceListingStatus
+from portal.org.scoping import ScopedQuerySet, cleared_q, read_scope
 
 if TYPE_CHECKING:
     from portal.buildings.models import Building
+    from portal.org.models import User
 
 
 class AssetQuerySet(ScopedQuerySet):
@@ -17,3 +20,100 @@ class AssetQuerySet(ScopedQuerySet):
 
     def in_building(self, building: Building) -> Self:
         return self.filter(building=building)
+
+
+def _shared_q(user: User, prefix_path: str) -> Q:
+    """Records shared within a division prefix that covers the user's unit's division."""
+    unit = getattr(user, "unit", None)
+    if not user.is_authenticated or not user.is_active or unit is None:
+        return Q(pk__in=[])
+    code = unit.division.code
+    prefixes = {code[:n] for n in range(0, 7)}
+    return Q(**{f"{prefix_path}__in": prefixes})
+
+
+class ListingQuerySet(ScopedQuerySet):
+    """Listings are the holder's records; published ones are also shared within their area."""
+
+    unit_path = "holder"
+    confidentiality_path = "asset__confidentiality"
+
+    def live(self) -> Self:
+        return self.filter(status__in=(ListingStatus.PUBLISHED, ListingStatus.RESERVED))
+
+    def shared_with(self, user: User) -> Self:
+        """Listings ``user`` may see: their own scope's, and every live one shared with them."""
+        own = read_scope(user).q(self.unit_path)
+        shared = _shared_q(user, "share_prefix") & Q(
+            status__in=(ListingStatus.PUBLISHED, ListingStatus.RESERVED)
+        )
+        return self.filter(own | shared, cleared_q(self.model, user, self.confidentiality_path))
+
+    def screening_over(self, today: object) -> Self:
+        """Published listings whose screening period has ended unclaimed."""
+        return self.filter(status=ListingStatus.PUBLISHED, screening_ends_on__lt=today)
+
+
+class ListingChildQuerySet(ScopedQuerySet):
+    unit_path = "listing__holder"
+    confidentiality_path = "listing__asset__confidentiality"
+
+
+class SpaceListingQuerySet(ScopedQuerySet):
+    unit_path = "building__managing_unit"
+    confidentiality_path = "building__confidentiality"
+
+    def shared_with(self, user: User) -> Self:
+        own = read_scope(user).q(self.unit_path)
+        shared = _shared_q(user, "share_prefix") & Q(status=SpaceListingStatus.PUBLISHED)
+        return self.filter(own | shared, cleared_q(self.model, user, self.confidentiality_path))
+
+
+class NeedQuerySet(ScopedQuerySet):
+    unit_path = "unit"
+
+
+class NeedChildQuerySet(ScopedQuerySet):
+    unit_path = "need__unit"
+
+
+class _TwoSidedQuerySet(ScopedQuerySet):
+    """A transfer is read by both sides: the giving unit's scope and the receiving unit's."""
+
+    other_unit_path = ""
+
+    def visible_to(self, user: User) -> Self:
+        scope = read_scope(user)
+        return self.filter(scope.q(self.unit_path) | scope.q(self.other_unit_path))
+
+
+class ReservationQuerySet(_TwoSidedQuerySet):
+    unit_path = "from_unit"
+    other_unit_path = "receiving_unit"
+    confidentiality_path = "asset__confidentiality"
+
+    def visible_to(self, user: User) -> Self:
+        cleared = cleared_q(self.model, user, self.confidentiality_path)
+        return super().visible_to(user).filter(cleared)
+
+
+class TransferBatchQuerySet(_TwoSidedQuerySet):
+    unit_path = "from_unit"
+    other_unit_path = "to_unit"
+
+
+class ApprovalQuerySet(ScopedQuerySet):
+    unit_path = "decided_by__unit"
+
+
+class CustodyQuerySet(ScopedQuerySet):
+    unit_path = "asset__holder"
+    confidentiality_path = "asset__confidentiality"
+
+
+class DisposalBatchQuerySet(ScopedQuerySet):
+    unit_path = "unit"
+
+
+class DisposalItemQuerySet(ScopedQuerySet):
+    unit_path = "batch__unit"
