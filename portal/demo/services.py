@@ -32,6 +32,7 @@ from portal.demo.generators import (
     sites,
     titles,
     units,
+    warehouse,
 )
 from portal.demo.generators.accounts import DemoAccount
 from portal.demo.generators.fixtures import read_divisions, read_places
@@ -119,6 +120,7 @@ def _stages(
         ("assets", write_assets),
         ("depots", depots.write_depots),
         ("vehicles", fleet.write_vehicles),
+        ("warehouse", warehouse.write_warehouse),
         ("accounts", _accounts),
         ("titles", titles.write_titles),
         ("conflicts", _conflicts),

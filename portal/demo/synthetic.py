@@ -3,13 +3,25 @@
 from functools import partial
 from typing import Any
 
+import pgtrigger
 from django.contrib.auth import get_user_model
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Model, QuerySet
 from django.utils.translation import gettext as _
 
-from portal.assets.models import Asset, AssetCategory
+from portal.assets.models import (
+    Asset,
+    AssetCategory,
+    CustodyEntry,
+    DisposalBatch,
+    DisposalItem,
+    Listing,
+    Need,
+    PurchaseRequest,
+    Reservation,
+    TransferBatch,
+)
 from portal.buildings.models import Building, Floor, Occupancy, SpaceStandard
 from portal.demo.exceptions import DemoDataError
 from portal.depots.models import Depot, StockItem, SupplyCategory
@@ -21,6 +33,9 @@ from portal.parcels.models import Certificate, Parcel, Right, SourceDocument, Ti
 SYNTHETIC_MODELS: tuple[type[Model], ...] = (
     Vehicle,
     StockItem,
+    Reservation,
+    Need,
+    Listing,
     Depot,
     Asset,
     Right,
@@ -85,12 +100,28 @@ def _delete_files_on_commit() -> None:
     transaction.on_commit(partial(_delete_files, names))
 
 
+def _delete_warehouse_records() -> None:
+    """What hangs on demo assets and needs in the warehouse, whoever recorded it.
+
+    The custody log refuses deletes (it is append-only); the demo's own world is the one
+    exception, so its append-only trigger is set aside for this delete alone.
+    """
+    with pgtrigger.ignore("assets.CustodyEntry:append_only"):
+        CustodyEntry.objects.filter(asset__synthetic=True).delete()
+    DisposalItem.objects.filter(asset__synthetic=True).delete()
+    DisposalBatch.objects.filter(synthetic=True).delete()
+    Reservation.objects.filter(asset__synthetic=True).delete()
+    TransferBatch.objects.filter(synthetic=True).delete()
+    PurchaseRequest.objects.filter(need__synthetic=True).delete()
+
+
 def delete_synthetic() -> dict[str, int]:
     """Delete every synthetic row, the demo cases' files and the synthetic units' accounts.
 
     Title cases and what hangs on them (comments, checks, documents) go with their buildings.
     """
     _delete_files_on_commit()
+    _delete_warehouse_records()
     deleted = {}
     for model in SYNTHETIC_MODELS[:-2]:
         deleted[model._meta.label] = _delete(model.objects.filter(synthetic=True))

@@ -255,3 +255,11 @@ ROADS = (
     "迎宾大道",
     "行政中心路",
 )
+
+# Why an officer offers an asset, as written on its demo listing (data, in the officers' language).
+LISTING_EXPLANATIONS: dict[str, str] = {
+    "idle": "机构调整后闲置，功能完好，可调剂使用。",
+    "over_standard": "超出配置标准，按规定调剂至其他单位。",
+    "low_efficiency": "使用率低，可与其他单位共享或调剂。",
+    "repairable": "经简单维修可继续使用。",
+}

@@ -19,7 +19,7 @@ from django.utils import timezone, translation
 
 from gis.codes import check_uscc, parse_real_estate_unit_code
 from gis.crs import SICHUAN_CHONGQING_BBOX
-from portal.assets.models import Asset
+from portal.assets.models import Asset, CustodyEntry, Listing, Need, Reservation
 from portal.buildings.models import Building, Occupancy, SpaceStandard
 from portal.demo import synthetic
 from portal.demo.data.titles import SECURITY_UNITS
@@ -465,3 +465,47 @@ def test_reset_deletes_the_stored_papers_once_committed(
         transaction.set_rollback(True)
     assert len(callbacks) == 1
     assert set(deleted) == stored
+
+
+def test_the_warehouse_lists_the_assets_the_ledger_offers(tiny):
+    offered = Asset.objects.filter(
+        status__in=["idle", "over_standard", "low_efficiency", "repairable", "in_warehouse"],
+        confidentiality__in=["public", "internal"],
+    )
+    listed = Listing.objects.filter(synthetic=True)
+    assert listed.filter(status__in=["published", "disposal"]).count() == offered.count()
+    assert not listed.exclude(asset__confidentiality__in=["public", "internal"]).exists()
+    physical = listed.filter(mode="physical")
+    assert physical.exists()
+    assert not physical.filter(Q(depot=None) | Q(receipt_no="")).exists()
+    assert not physical.exclude(depot__kind__in=["warehouse", "both"]).exists()
+    stocked = CustodyEntry.objects.filter(event="stock_in").values_list("asset", flat=True)
+    assert set(stocked) == set(physical.values_list("asset", flat=True))
+    assert not listed.filter(mode="virtual").exclude(geom=F("asset__geom")).exists()
+    assert not listed.exclude(category=F("asset__category")).exists()
+
+
+def test_reserved_assets_await_approval_of_a_transfer(tiny):
+    reserved = Listing.objects.filter(synthetic=True, status="reserved")
+    assert reserved.count() == Asset.objects.filter(
+        status="reserved", confidentiality__in=["public", "internal"]
+    ).count()
+    reservations = Reservation.objects.filter(listing__in=reserved)
+    assert reservations.count() == reserved.count()
+    assert not reservations.exclude(status="pending").exists()
+    assert not reservations.filter(receiving_unit=F("from_unit")).exists()
+    assert not reservations.exclude(delivery_building__managing_unit=F("receiving_unit")).exists()
+    for reservation in reservations:
+        expected = ["holder_unit", "receiving_unit"]
+        if reservation.value >= 50000:
+            expected.append("administration")
+        assert reservation.chain == expected
+
+
+def test_units_post_needs_for_what_the_warehouse_offers(tiny):
+    needs = Need.objects.filter(synthetic=True)
+    assert needs.exists()
+    offered = set(Listing.objects.values_list("category", flat=True))
+    assert set(needs.values_list("category", flat=True)) <= offered
+    assert not needs.exclude(delivery_building__managing_unit=F("unit")).exists()
+    assert not needs.filter(needed_by__lte=timezone.localdate()).exists()
