@@ -487,9 +487,12 @@ def test_the_warehouse_lists_the_assets_the_ledger_offers(tiny):
 
 def test_reserved_assets_await_approval_of_a_transfer(tiny):
     reserved = Listing.objects.filter(synthetic=True, status="reserved")
-    assert reserved.count() == Asset.objects.filter(
-        status="reserved", confidentiality__in=["public", "internal"]
-    ).count()
+    assert (
+        reserved.count()
+        == Asset.objects.filter(
+            status="reserved", confidentiality__in=["public", "internal"]
+        ).count()
+    )
     reservations = Reservation.objects.filter(listing__in=reserved)
     assert reservations.count() == reserved.count()
     assert not reservations.exclude(status="pending").exists()
