@@ -1,8 +1,14 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
-from portal.assets.choices import AssetStatus
-from portal.assets.models import Asset, AssetCategory
+from portal.assets.choices import (
+    AssetStatus,
+    ConditionGrade,
+    ListingMode,
+    ListingReason,
+    ListingStatus,
+)
+from portal.assets.models import Asset, AssetCategory, Listing
 from portal.core.filters import RegistryFilterSet
 
 
@@ -28,6 +34,32 @@ class AssetFilterSet(RegistryFilterSet):
 
     class Meta:
         model = Asset
+        fields: list[str] = []
+
+
+class ListingFilterSet(RegistryFilterSet):
+    """The warehouse: what is offered, why, how, in what condition and for how much."""
+
+    reason = django_filters.MultipleChoiceFilter(choices=ListingReason.choices, label=_("reason"))
+    mode = django_filters.ChoiceFilter(choices=ListingMode.choices, label=_("mode"))
+    status = django_filters.MultipleChoiceFilter(choices=ListingStatus.choices, label=_("status"))
+    condition = django_filters.MultipleChoiceFilter(
+        choices=ConditionGrade.choices, label=_("condition")
+    )
+    category = django_filters.CharFilter(
+        field_name="category__code", lookup_expr="startswith", label=_("category code")
+    )
+    min_value = django_filters.NumberFilter(
+        field_name="net_value", lookup_expr="gte", label=_("net value from (yuan)")
+    )
+    max_value = django_filters.NumberFilter(
+        field_name="net_value", lookup_expr="lte", label=_("net value up to (yuan)")
+    )
+
+    search_fields = ("asset__name", "asset__ledger_code", "asset__model_spec")
+
+    class Meta:
+        model = Listing
         fields: list[str] = []
 
 

@@ -33,7 +33,13 @@ def _shared_q(user: User, prefix_path: str) -> Q:
 
 
 class ListingQuerySet(ScopedQuerySet):
-    """Listings are the holder's records; published ones are also shared within their area."""
+    """Listings are the holder's records, and live ones are shared within their area.
+
+    ``visible_to`` is what every channel (pages, API, tiles, exports, search) reads through:
+    the listings of the user's own scope in any status, plus every published or reserved
+    listing whose ``share_prefix`` covers the user's unit's division. Changing a listing stays
+    with the holder's scope (``editable_by``).
+    """
 
     unit_path = "holder"
     confidentiality_path = "asset__confidentiality"
@@ -41,13 +47,15 @@ class ListingQuerySet(ScopedQuerySet):
     def live(self) -> Self:
         return self.filter(status__in=(ListingStatus.PUBLISHED, ListingStatus.RESERVED))
 
-    def shared_with(self, user: User) -> Self:
-        """Listings ``user`` may see: their own scope's, and every live one shared with them."""
+    def visible_to(self, user: User) -> Self:
         own = read_scope(user).q(self.unit_path)
         shared = _shared_q(user, "share_prefix") & Q(
             status__in=(ListingStatus.PUBLISHED, ListingStatus.RESERVED)
         )
         return self.filter(own | shared, cleared_q(self.model, user, self.confidentiality_path))
+
+    def shared_with(self, user: User) -> Self:
+        return self.visible_to(user)
 
     def screening_over(self, today: object) -> Self:
         """Published listings whose screening period has ended unclaimed."""
@@ -60,13 +68,18 @@ class ListingChildQuerySet(ScopedQuerySet):
 
 
 class SpaceListingQuerySet(ScopedQuerySet):
+    """Like listings: the managing unit's scope, plus published space shared with the user."""
+
     unit_path = "building__managing_unit"
     confidentiality_path = "building__confidentiality"
 
-    def shared_with(self, user: User) -> Self:
+    def visible_to(self, user: User) -> Self:
         own = read_scope(user).q(self.unit_path)
         shared = _shared_q(user, "share_prefix") & Q(status=SpaceListingStatus.PUBLISHED)
         return self.filter(own | shared, cleared_q(self.model, user, self.confidentiality_path))
+
+    def shared_with(self, user: User) -> Self:
+        return self.visible_to(user)
 
 
 class NeedQuerySet(ScopedQuerySet):

@@ -1,4 +1,4 @@
-from portal.assets.models import Asset
+from portal.assets.models import Asset, Listing
 from portal.core.detail import RegistryDetailView
 
 
@@ -22,4 +22,29 @@ class AssetDetailView(RegistryDetailView):
         "net_value",
         "confidentiality",
         "updated_at",
+    )
+
+
+class ListingDetailView(RegistryDetailView):
+    """A warehouse listing, readable by every unit it is shared with (see ListingQuerySet)."""
+
+    model = Listing
+    select_related = ("asset", "holder", "category", "depot", "division")
+    fields = (
+        "asset",
+        "category",
+        "condition",
+        "net_value",
+        "original_value",
+        "acquired_on",
+        "holder",
+        "reason",
+        "explanation",
+        "mode",
+        "depot",
+        "receipt_no",
+        "division",
+        "status",
+        "published_at",
+        "screening_ends_on",
     )

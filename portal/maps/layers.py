@@ -13,8 +13,8 @@ from typing import Any, Literal
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from portal.assets.filters import AssetFilterSet
-from portal.assets.models import Asset
+from portal.assets.filters import AssetFilterSet, ListingFilterSet
+from portal.assets.models import Asset, Listing
 from portal.buildings.filters import BuildingFilterSet
 from portal.buildings.models import Building
 from portal.depots.filters import DepotFilterSet
@@ -117,6 +117,20 @@ LAYERS: dict[str, Layer] = {
             detail_path="/assets/{pk}/",
             aggregate_below_zoom=13,
             group=_("State assets"),
+        ),
+        Layer(
+            name="warehouse",
+            label=_("public asset warehouse"),
+            model=Listing,
+            filterset=ListingFilterSet,
+            geometry="geom",
+            kind="point",
+            properties=("reason", "mode", "condition", "net_value"),
+            style_by="reason",
+            detail_path="/warehouse/{pk}/",
+            aggregate_below_zoom=11,
+            group=_("State assets"),
+            reader="live",
         ),
         Layer(
             name="depots",

@@ -17,6 +17,7 @@ LAYER_COLOURS = {
     "parcels": "#2e7d32",
     "conflicts": "#b71c1c",
     "assets": "#1565c0",
+    "warehouse": "#f57c00",
     "depots": "#c62828",
     "vehicles": "#ef6c00",
 }
@@ -31,6 +32,13 @@ VALUE_COLOURS = {
         "reserved": "#00838f",
         "transferred": "#78909c",
         "disposed": "#424242",
+    },
+    # The warehouse by why an asset is offered, in the assets layer's colours for those statuses.
+    "warehouse": {
+        "idle": "#f57c00",
+        "over_standard": "#c62828",
+        "low_efficiency": "#8e24aa",
+        "repairable": "#6d4c41",
     },
     "parcels": {
         "unregistered": "#c62828",

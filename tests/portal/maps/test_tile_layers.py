@@ -1,6 +1,7 @@
 """Every layer of the registry and the division basemap serves tiles; TileJSON describes them."""
 
 import pytest
+from django.contrib.gis.geos import Point
 from django.urls import reverse
 
 from portal.maps.layers import LAYERS
@@ -9,7 +10,9 @@ from portal.org.choices import Role
 from portal.parcels.models import ConflictRun, Finding
 from tests.factories import (
     BuildingFactory,
+    CategoryFactory,
     DepotFactory,
+    ListingFactory,
     ParcelFactory,
     UnitFactory,
     UserFactory,
@@ -33,6 +36,15 @@ def records(db) -> dict:
         "depots": DepotFactory(managing_unit=unit),
         "vehicles": VehicleFactory(holder=unit, base_building=building),
         "assets": None,  # covered in depth by test_tiles.py
+        "warehouse": ListingFactory(
+            asset__holder=unit,
+            geom=Point(*HERE, srid=4490),
+            division=unit.division,
+            category=CategoryFactory(),
+            condition="good",
+            original_value=6000,
+            net_value=3000,
+        ),
         "conflicts": Finding.objects.create(
             kind="parcel_overlap",
             key="1:2",
