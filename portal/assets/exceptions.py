@@ -51,3 +51,9 @@ class PurchaseGateError(WarehouseStateError):
 
 class ApprovalForbiddenError(WarehouseForbiddenError):
     default_message = _("You may not sign this approval step.")
+
+
+class SpaceAlreadyListedError(WarehouseStateError):
+    """A floor or room is offered twice: the database's one-live-listing constraint refused it."""
+
+    default_message = _("This space is already offered in the warehouse.")

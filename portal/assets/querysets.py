@@ -5,7 +5,7 @@ from typing import TYPE_CHECKING, Self
 from django.db.models import Q
 
 from portal.assets.choices import AssetStatus, ListingStatus, SpaceListingStatus
-from portal.org.scoping import ScopedQuerySet, cleared_q, read_scope
+from portal.org.scoping import Reach, ScopedQuerySet, cleared_q, read_scope
 
 if TYPE_CHECKING:
     from portal.buildings.models import Building
@@ -20,6 +20,13 @@ class AssetQuerySet(ScopedQuerySet):
 
     def in_building(self, building: Building) -> Self:
         return self.filter(building=building)
+
+
+def _own_or_shared(user: User, unit_path: str, shared: Q) -> Q:
+    """The user's own scope or ``shared``. A scope that reaches everything filters nothing:
+    Django drops an empty Q from an OR, so it is not combined (it would narrow to ``shared``)."""
+    scope = read_scope(user)
+    return Q() if scope.reach is Reach.ALL else scope.q(unit_path) | shared
 
 
 def _shared_q(user: User, prefix_path: str) -> Q:
@@ -48,11 +55,13 @@ class ListingQuerySet(ScopedQuerySet):
         return self.filter(status__in=(ListingStatus.PUBLISHED, ListingStatus.RESERVED))
 
     def visible_to(self, user: User) -> Self:
-        own = read_scope(user).q(self.unit_path)
         shared = _shared_q(user, "share_prefix") & Q(
             status__in=(ListingStatus.PUBLISHED, ListingStatus.RESERVED)
         )
-        return self.filter(own | shared, cleared_q(self.model, user, self.confidentiality_path))
+        return self.filter(
+            _own_or_shared(user, self.unit_path, shared),
+            cleared_q(self.model, user, self.confidentiality_path),
+        )
 
     def shared_with(self, user: User) -> Self:
         return self.visible_to(user)
@@ -74,9 +83,11 @@ class SpaceListingQuerySet(ScopedQuerySet):
     confidentiality_path = "building__confidentiality"
 
     def visible_to(self, user: User) -> Self:
-        own = read_scope(user).q(self.unit_path)
         shared = _shared_q(user, "share_prefix") & Q(status=SpaceListingStatus.PUBLISHED)
-        return self.filter(own | shared, cleared_q(self.model, user, self.confidentiality_path))
+        return self.filter(
+            _own_or_shared(user, self.unit_path, shared),
+            cleared_q(self.model, user, self.confidentiality_path),
+        )
 
     def shared_with(self, user: User) -> Self:
         return self.visible_to(user)

@@ -1,4 +1,4 @@
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.contrib.gis.db import models
 from django.core.validators import MinValueValidator
@@ -176,7 +176,10 @@ class Occupancy(RegistryModel):
     def area_per_person_m2(self) -> Decimal | None:
         """Usable area per person here, to compare with the space standard; None without staff."""
         staff = self.staff_count
-        return (self.usable_area_m2 / staff).quantize(Decimal("0.01")) if staff else None
+        # Half up, as PostgreSQL's round() in the space-standard figures (portal.buildings.space).
+        if not staff:
+            return None
+        return (self.usable_area_m2 / staff).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
 @tracked()

@@ -84,3 +84,12 @@ def test_the_warehouse_layer_draws_what_the_reader_may_see(client, units):
     assert len(drawn) == 1
     client.force_login(officer(units["mianyang"]))
     assert not decode(client.get(tile_url("warehouse", tile))).get("warehouse")
+
+
+def test_who_reads_everything_reads_every_listing(units):
+    shared_elsewhere = listing(units["mianyang"], share_prefix="5107")
+    withdrawn = listing(units["holder"], status="withdrawn")
+    admin = UserFactory(unit=units["holder"], role=Role.PROVINCE_ADMIN)
+    assert set(Listing.objects.visible_to(admin)) == {shared_elsewhere, withdrawn}
+    superuser = UserFactory(unit=None, is_superuser=True)
+    assert set(Listing.objects.visible_to(superuser)) == {shared_elsewhere, withdrawn}

@@ -135,3 +135,8 @@ def test_area_per_person_from_occupancy():
     )
     assert occupancy.staff_count == 25
     assert occupancy.area_per_person_m2 == Decimal("18.00")
+
+
+def test_area_per_person_rounds_half_up_like_the_space_figures():
+    occupancy = Occupancy(usable_area_m2=Decimal("66.01"), staff_by_rank={"staff": 2})
+    assert occupancy.area_per_person_m2 == Decimal("33.01")  # 33.005; half-even gave 33.00
