@@ -63,9 +63,6 @@ class ListingQuerySet(ScopedQuerySet):
             cleared_q(self.model, user, self.confidentiality_path),
         )
 
-    def shared_with(self, user: User) -> Self:
-        return self.visible_to(user)
-
     def screening_over(self, today: object) -> Self:
         """Published listings whose screening period has ended unclaimed."""
         return self.filter(status=ListingStatus.PUBLISHED, screening_ends_on__lt=today)
@@ -88,9 +85,6 @@ class SpaceListingQuerySet(ScopedQuerySet):
             _own_or_shared(user, self.unit_path, shared),
             cleared_q(self.model, user, self.confidentiality_path),
         )
-
-    def shared_with(self, user: User) -> Self:
-        return self.visible_to(user)
 
 
 class NeedQuerySet(ScopedQuerySet):

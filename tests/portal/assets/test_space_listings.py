@@ -85,9 +85,9 @@ def test_a_room_named_with_its_floor_is_offered(space, officer):
 def test_offered_space_is_seen_across_the_province_by_default(space, officer):
     listing = publish_space(space.b1, room=space.rooms["102"], by=officer)
     mianyang = UserFactory(unit=UnitFactory(division_code="510703"), role=Role.VIEWER)
-    assert list(SpaceListing.objects.shared_with(mianyang)) == [listing]
+    assert list(SpaceListing.objects.visible_to(mianyang)) == [listing]
     near = publish_space(space.b1, room=space.rooms["201"], share_prefix="510104", by=officer)
-    assert near not in SpaceListing.objects.shared_with(mianyang)
+    assert near not in SpaceListing.objects.visible_to(mianyang)
 
 
 def test_administrators_over_the_building_may_offer_its_space(space):
