@@ -1,10 +1,5 @@
-from django.urls import path
-
-from portal.assets import views
+from portal.assets.views import ledger
 
 app_name = "assets"
 
-urlpatterns = [
-    path("assets/<int:pk>/", views.AssetDetailView.as_view(), name="asset_detail"),
-    path("warehouse/<int:pk>/", views.ListingDetailView.as_view(), name="listing_detail"),
-]
+urlpatterns = [*ledger.urlpatterns]

@@ -1,3 +1,5 @@
+from django.urls import path
+
 from portal.assets.models import Asset, Listing
 from portal.core.detail import RegistryDetailView
 
@@ -48,3 +50,9 @@ class ListingDetailView(RegistryDetailView):
         "published_at",
         "screening_ends_on",
     )
+
+
+urlpatterns = [
+    path("assets/<int:pk>/", AssetDetailView.as_view(), name="asset_detail"),
+    path("warehouse/<int:pk>/", ListingDetailView.as_view(), name="listing_detail"),
+]
