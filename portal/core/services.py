@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
+import pghistory
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils.translation import gettext_lazy as _
@@ -13,6 +16,14 @@ from portal.org.scoping import edit_scope, owning_unit
 
 if TYPE_CHECKING:
     from portal.org.models import User
+
+
+@contextmanager
+def writing(by: User | None, **context: object) -> Iterator[None]:
+    """One transaction whose history rows name ``by`` (and any other ``context``): the frame of
+    every service that writes, so that a refusal anywhere inside leaves nothing behind."""
+    with transaction.atomic(), pghistory.context(user=by.pk if by else None, **context):
+        yield
 
 
 class OutOfScopeError(PortalError):

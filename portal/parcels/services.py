@@ -9,20 +9,19 @@ once, the second finds it moved and is refused.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any, Final
 
-import pghistory
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal.buildings.models import Building
+from portal.core.services import writing
 from portal.org.models import Unit
 from portal.parcels import workflow
 from portal.parcels.choices import (
@@ -68,12 +67,6 @@ PARCEL_FIXED_STATUSES: Final = (
 BATCH: Final = 2000
 
 
-@contextmanager
-def _writing(by: User) -> Iterator[None]:
-    with transaction.atomic(), pghistory.context(user=by.pk):
-        yield
-
-
 def _require_editor(case: TitleCase, by: User) -> None:
     if not workflow.may_edit(case, by):
         raise CaseForbiddenError(
@@ -99,7 +92,7 @@ def open_cases(buildings: QuerySet[BuildingType], *, by: User) -> int:
     """
     editable = Building.objects.editable_by(by).values("pk")
     missing = buildings.filter(pk__in=editable, title_case__isnull=True)
-    with _writing(by):
+    with writing(by):
         derive_building_parcels(buildings=missing)
         cases = [
             TitleCase(building_id=pk, parcel_id=parcel) for pk, parcel in _best_parcels(missing)
@@ -126,7 +119,7 @@ def add_comment(case: TitleCase, text: str, *, by: User) -> CaseComment:
     _require_editor(case, by)
     if not text.strip():
         raise CaseRequirementError(_("Write the comment first."))
-    with _writing(by):
+    with writing(by):
         return CaseComment.objects.create(case=case, author=by, text=text.strip())
 
 
@@ -143,7 +136,7 @@ def transition_case(
     """
     transition = workflow.get_transition(name)
     workflow.check_allowed(case, transition, by)
-    with _writing(by):
+    with writing(by):
         locked = _lock(case)
         workflow.check_transition(locked, transition, by, comment, details)
         source = locked.status
@@ -326,7 +319,7 @@ def set_due_date(case: TitleCase, due: datetime.date | None, *, by: User) -> int
 
 def bulk_assign(cases: QuerySet[TitleCase], officer: User, *, by: User) -> int:
     """Assign every case of ``cases`` to ``officer``, or none if one of them is refused."""
-    with _writing(by):
+    with writing(by):
         locked = _lock_selection(cases, by)
         allowed = _editable_ids(locked, officer) if officer.is_active else set()
         for case in locked:
@@ -347,7 +340,7 @@ def bulk_set_due_date(cases: QuerySet[TitleCase], due: datetime.date | None, *, 
         raise CaseRequirementError(
             _("The due date %(date)s is in the past.") % {"date": due.isoformat()}
         )
-    with _writing(by):
+    with writing(by):
         locked = _lock_selection(cases, by)
         TitleCase.objects.filter(pk__in=[case.pk for case in locked]).update(
             due_date=due, updated_at=timezone.now()
@@ -398,7 +391,7 @@ def record_reconciliation(
         raise CaseRequirementError(
             _("The document “%(title)s” belongs to another case.") % {"title": foreign[0]}
         )
-    with _writing(by):
+    with writing(by):
         locked = _lock(case)
         if locked.status not in RECONCILING_STATUSES:
             raise CaseStateError(
@@ -442,7 +435,7 @@ def upload_document(
     )
     document.file.save(checked.original_name, upload, save=False)
     try:
-        with _writing(by):
+        with writing(by):
             document.save()
     except BaseException as exc:
         document.file.delete(save=False)  # the row was not written: leave no file behind
@@ -466,7 +459,7 @@ def decide_link(link: BuildingParcel, status: str, *, by: User) -> BuildingParce
         raise CaseForbiddenError(_("You may not decide on the parcels of this building."))
     if status not in (LinkStatus.CONFIRMED, LinkStatus.REJECTED):
         raise CaseRequirementError(_("Choose to confirm or to reject the link."))
-    with _writing(by):
+    with writing(by):
         locked = BuildingParcel.objects.select_for_update().get(pk=link.pk)
         case = TitleCase.objects.select_for_update().filter(building_id=locked.building_id).first()
         locked.status, locked.decided_by, locked.decided_at = status, by, timezone.now()

@@ -10,14 +10,11 @@ listing of a reservation, the items of a batch).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Final
 
-import pghistory
-from django.db import transaction
 from django.db.models import Model, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -48,6 +45,7 @@ from portal.assets.models import (
     TransferBatch,
 )
 from portal.assets.models.transfers import ACTIVE_RESERVATION_STATUSES
+from portal.core.services import writing
 from portal.org.choices import Role
 from portal.org.scoping import edit_scope
 
@@ -246,12 +244,6 @@ def next_step(subject_obj: Subject) -> tuple[int, str] | None:
     return signed + 1, subject_obj.chain[signed]
 
 
-@contextmanager
-def _writing(by: User) -> Iterator[None]:
-    with transaction.atomic(), pghistory.context(user=by.pk):
-        yield
-
-
 def sign(
     subject_obj: Subject, decision: ApprovalDecision | str, *, by: User, note: str = ""
 ) -> Approval:
@@ -263,7 +255,7 @@ def sign(
     kind = _kind(subject_obj)
     if decision not in ApprovalDecision.values:
         raise WarehouseInputError(_("Choose to approve or to reject."))
-    with _writing(by):
+    with writing(by):
         subject = type(subject_obj).objects.select_for_update(no_key=True).get(pk=subject_obj.pk)
         position, step = _awaited(subject, kind)
         giving, receiving = kind.giving(subject), kind.receiving(subject)

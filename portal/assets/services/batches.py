@@ -45,8 +45,8 @@ from portal.assets.services.handover import (
     log_handover,
     may_edit,
     move_asset,
-    writing,
 )
+from portal.core.services import writing
 
 if TYPE_CHECKING:
     from portal.buildings.models import Building

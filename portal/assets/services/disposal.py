@@ -16,7 +16,6 @@ from contextlib import contextmanager
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Final
 
-import pghistory
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet, Sum
 from django.utils import timezone
@@ -46,6 +45,7 @@ from portal.assets.models import (
 )
 from portal.assets.services.approvals import chain_for, sign
 from portal.core.exceptions import PortalError
+from portal.core.services import writing
 from portal.org.choices import Role
 from portal.org.models import Unit
 from portal.org.scoping import edit_scope
@@ -55,12 +55,6 @@ if TYPE_CHECKING:
 
 CENT: Final = Decimal("0.01")
 STEP_ORDER: Final = list(ApprovalStep.values)
-
-
-@contextmanager
-def _writing(by: User | None, **context: object) -> Iterator[None]:
-    with transaction.atomic(), pghistory.context(user=by.pk if by else None, **context):
-        yield
 
 
 # -- the screening period ---------------------------------------------------------------------
@@ -74,7 +68,7 @@ def move_to_disposal(today: datetime.date | None = None) -> int:
     Returns how many listings moved.
     """
     today = today or timezone.localdate()
-    with _writing(None, url="screen_listings", screening_date=today.isoformat()):
+    with writing(None, url="screen_listings", screening_date=today.isoformat()):
         # One UPDATE: a listing a reservation locks meanwhile is re-read after the lock and,
         # no longer published, left alone.
         return Listing.objects.screening_over(today).update(
@@ -142,7 +136,7 @@ def create_disposal_batch(
     ids = sorted({listing.pk for listing in listings})
     if not ids:
         raise WarehouseInputError(_("Select at least one listing in disposal."))
-    with _writing(by):
+    with writing(by):
         locked = list(
             Listing.objects.select_for_update(of=("self",))
             .select_related("asset", "holder__division")
@@ -210,7 +204,7 @@ def _save_items(items: list[DisposalItem]) -> None:
 def submit_disposal_batch(batch: DisposalBatch, *, by: User) -> DisposalBatch:
     """Send a draft batch for approval along the chain the disposal rules give for it."""
     _require_disposal_officer(batch.unit, by)
-    with _writing(by):
+    with writing(by):
         locked = _lock_batch(batch, BatchStatus.DRAFT, action=_("submitted"))
         locked.chain = disposal_chain(locked)
         locked.status = BatchStatus.SUBMITTED
@@ -266,7 +260,7 @@ def complete_disposal_batch(
     Listings and assets become disposed, each with a disposal custody entry. All or none.
     """
     _require_disposal_officer(batch.unit, by)
-    with _writing(by):
+    with writing(by):
         locked = _lock_batch(batch, BatchStatus.APPROVED, action=_("completed"))
         items = list(
             DisposalItem.objects.select_for_update(of=("self",))

@@ -13,7 +13,6 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
-import pghistory
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -33,13 +32,6 @@ if TYPE_CHECKING:
     from portal.assets.models import Reservation
     from portal.buildings.models import Building
     from portal.org.models import Unit, User
-
-
-@contextmanager
-def writing(by: User) -> Iterator[None]:
-    """One transaction, its history rows attributed to ``by``."""
-    with transaction.atomic(), pghistory.context(user=by.pk):
-        yield
 
 
 def _constraint_name(exc: IntegrityError) -> str:

@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from pathlib import PurePath
 from typing import IO, TYPE_CHECKING, Final
 
-import pghistory
 from django.conf import settings
 from django.contrib.gis.geos import Point
 from django.core.files.uploadedfile import UploadedFile
@@ -45,6 +44,7 @@ from portal.assets.models.warehouse import LIVE_LISTING_STATUSES
 from portal.assets.services.approvals import listed_status
 from portal.core.choices import Confidentiality
 from portal.core.exceptions import PortalError
+from portal.core.services import writing
 from portal.depots.choices import DepotKind
 
 if TYPE_CHECKING:
@@ -69,12 +69,6 @@ LIVE_CONSTRAINT: Final = "assets_listing_one_live_per_asset"
 RECEIPT_MAX: Final = Listing._meta.get_field("receipt_no").max_length
 HEAD_BYTES: Final = 8
 CHUNK: Final = 1 << 20
-
-
-@contextmanager
-def _writing(by: User) -> Iterator[None]:
-    with transaction.atomic(), pghistory.context(user=by.pk):
-        yield
 
 
 def _refuse_editor(asset: Asset) -> None:
@@ -243,7 +237,7 @@ def _publish(
     if not ids:
         raise WarehouseInputError(_("Select at least one asset."))
     editable = set(Asset.objects.editable_by(by).filter(pk__in=ids).values_list("pk", flat=True))
-    with _writing(by):
+    with writing(by):
         # Key order: two bulk publications overlapping in assets cannot deadlock.
         locked = Asset.objects.select_for_update(of=("self",)).select_related(
             "holder__division", "building__division"
@@ -350,7 +344,7 @@ def edit_listing(
     while it stays with its holder.
     """
     _require_listing_editor(listing, by)
-    with _writing(by):
+    with writing(by):
         locked = _lock_listing(listing)
         _require_published(locked, _("edited"))
         if reason is not None:
@@ -378,7 +372,7 @@ def withdraw_listing(listing: Listing, *, by: User, document_no: str = "") -> Li
         raise WarehouseInputError(
             _("Stock-out document number: at most %(max)d characters.") % {"max": RECEIPT_MAX}
         )
-    with _writing(by):
+    with writing(by):
         locked = _lock_listing(listing)
         _require_published(locked, _("withdrawn"))
         locked.status = ListingStatus.WITHDRAWN
@@ -410,7 +404,7 @@ def add_photo(listing: Listing, upload: UploadedFile, *, by: User) -> ListingPho
     _refuse_twin(listing, photo.sha256)
     photo.file.save(photo.original_name, upload, save=False)
     try:
-        with _writing(by):
+        with writing(by):
             photo.save()
     except BaseException as exc:
         photo.file.delete(save=False)  # the row was not written: leave no file behind
@@ -423,7 +417,7 @@ def add_photo(listing: Listing, upload: UploadedFile, *, by: User) -> ListingPho
 def remove_photo(photo: ListingPhoto, *, by: User) -> None:
     """Delete a photo and, once the deletion is committed, its file."""
     _require_photo_editor(photo.listing, by)
-    with _writing(by):
+    with writing(by):
         photo.delete()
         transaction.on_commit(lambda: photo.file.delete(save=False))
 

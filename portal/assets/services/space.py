@@ -10,8 +10,6 @@ written when a check fails.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from decimal import Decimal
 from typing import TYPE_CHECKING, Final
 
@@ -29,18 +27,13 @@ from portal.assets.exceptions import (
 )
 from portal.assets.models import SpaceListing
 from portal.buildings.models import Building, Floor, Room
+from portal.core.services import writing
 
 if TYPE_CHECKING:
     from portal.org.models import User
 
 # Rooms named in an error message, at most: a floor of 80 offices would drown the message.
 NAMED_ROOMS: Final = 5
-
-
-@contextmanager
-def _writing(by: User) -> Iterator[None]:
-    with transaction.atomic(), pghistory.context(user=by.pk):
-        yield
 
 
 def _numbers(rooms: list[Room]) -> str:
@@ -156,7 +149,7 @@ def publish_space(
     if share_prefix is not None:
         _check_share_prefix(share_prefix)
     on_floor = _target(building, floor, room)
-    with _writing(by):
+    with writing(by):
         room, area, what = _checked_offer(on_floor, room)
         listing = SpaceListing(
             building=building,
@@ -191,7 +184,7 @@ def withdraw_space(space_listing: SpaceListing, *, by: User) -> SpaceListing:
             _("You may not withdraw the space offered in “%(building)s”.")
             % {"building": space_listing.building}
         )
-    with _writing(by):
+    with writing(by):
         locked = SpaceListing.objects.select_for_update().get(pk=space_listing.pk)
         if locked.status != SpaceListingStatus.PUBLISHED:
             raise WarehouseStateError(

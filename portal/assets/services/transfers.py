@@ -45,8 +45,8 @@ from portal.assets.services.handover import (
     log_handover,
     may_edit,
     move_asset,
-    writing,
 )
+from portal.core.services import writing
 from portal.org.scoping import cleared_q
 
 if TYPE_CHECKING:
