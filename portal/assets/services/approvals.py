@@ -277,6 +277,12 @@ def sign(
 
 
 def _awaited(subject: Subject, kind: _Kind) -> tuple[int, str]:
+    # An item of a bulk transfer is approved with its batch, never on its own.
+    if isinstance(subject, Reservation) and subject.batch_id is not None:
+        raise WarehouseStateError(
+            _("“%(subject)s” is an item of transfer batch #%(batch)d: sign the batch.")
+            % {"subject": subject, "batch": subject.batch_id}
+        )
     awaited = next_step(subject)
     if awaited is None:
         raise WarehouseStateError(

@@ -20,7 +20,14 @@ from portal.assets.exceptions import (
     WarehouseInputError,
     WarehouseStateError,
 )
-from portal.assets.models import ApprovalRule, Asset, CustodyEntry, Reservation, TransferBatch
+from portal.assets.models import (
+    Approval,
+    ApprovalRule,
+    Asset,
+    CustodyEntry,
+    Reservation,
+    TransferBatch,
+)
 from portal.assets.services.approvals import next_step, sign
 from portal.assets.services.batches import (
     add_to_batch,
@@ -237,6 +244,14 @@ def test_one_approval_for_the_whole_batch(w, draft):
     assert draft.approvals.count() == 2
     assert set(draft.items.values_list("status", flat=True)) == {ReservationStatus.APPROVED}
     assert not Reservation.objects.filter(approvals__isnull=False).exists()
+
+
+def test_an_item_is_never_signed_on_its_own(w, draft):
+    [item] = add_to_batch(draft, holder_assets(w, 1), by=w["holder_officer"])
+    submit_batch(draft, by=w["holder_officer"])
+    with pytest.raises(WarehouseStateError, match="is an item of transfer batch"):
+        sign(item, "approved", by=w["holder_officer"])
+    assert not Approval.objects.exists()
 
 
 def test_a_rejected_batch_frees_its_assets(w, draft):
