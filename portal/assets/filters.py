@@ -7,8 +7,9 @@ from portal.assets.choices import (
     ListingMode,
     ListingReason,
     ListingStatus,
+    SpaceListingStatus,
 )
-from portal.assets.models import Asset, AssetCategory, Listing
+from portal.assets.models import Asset, AssetCategory, Listing, SpaceListing
 from portal.core.filters import RegistryFilterSet
 
 
@@ -71,3 +72,24 @@ class AssetCategoryFilterSet(django_filters.FilterSet):
     class Meta:
         model = AssetCategory
         fields = ["edition"]
+
+
+class SpaceListingFilterSet(RegistryFilterSet):
+    """Shareable office space: offered where its building stands (no place of its own, so the
+    spatial filters apply to the building's location, as for vehicles)."""
+
+    bbox = None
+    near = None
+    intersects = None
+    status = django_filters.MultipleChoiceFilter(
+        choices=SpaceListingStatus.choices, label=_("status")
+    )
+    min_area = django_filters.NumberFilter(
+        field_name="usable_area_m2", lookup_expr="gte", label=_("usable area from (m²)")
+    )
+
+    search_fields = ("building__name", "building__address", "note")
+
+    class Meta:
+        model = SpaceListing
+        fields: list[str] = []

@@ -86,6 +86,10 @@ class SpaceListingQuerySet(ScopedQuerySet):
             cleared_q(self.model, user, self.confidentiality_path),
         )
 
+    def live(self) -> Self:
+        """Space on offer now: published, neither withdrawn nor allocated."""
+        return self.filter(status=SpaceListingStatus.PUBLISHED)
+
 
 class NeedQuerySet(ScopedQuerySet):
     unit_path = "unit"

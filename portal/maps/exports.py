@@ -55,6 +55,16 @@ EXPORT_COLUMNS: Final = {
     "conflicts": ("kind", "key", "status", "parcel__registry_no", "other_parcel__registry_no",
                   "unit__name", "unit__credit_code", "division__code", "division__name",
                   "opened_at"),
+    "warehouse": ("asset__ledger_code", "asset__name", "category__code", "category__name",
+                  "reason", "mode", "condition", "original_value", "net_value", "acquired_on",
+                  "status", "published_at", "screening_ends_on", "holder__name",
+                  "holder__credit_code", "division__code", "division__name"),
+    "office_space": ("name", "address", "use_type", "usable_area_m2", "gross_area_m2",
+                     "managing_unit__name", "managing_unit__credit_code", "division__code",
+                     "division__name"),
+    "shareable_space": ("building__name", "floor__number", "room__number", "usable_area_m2",
+                        "note", "share_prefix", "status", "building__managing_unit__name",
+                        "building__division__code", "building__division__name"),
 }  # fmt: skip
 
 
@@ -89,6 +99,9 @@ def shown(col: Column, value: Any) -> Any:
     """A value as the reader sees it: a choice's label, a rounded area, 是/否."""
     if value is None:
         return None
+    # Spreadsheets have no time zones: a moment is written as the portal's local time.
+    if isinstance(value, datetime.datetime) and timezone.is_aware(value):
+        return timezone.localtime(value).replace(tzinfo=None)
     if col.choices:
         return col.choices.get(value, value)
     if isinstance(value, bool):

@@ -13,10 +13,10 @@ from typing import Any, Literal
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from portal.assets.filters import AssetFilterSet, ListingFilterSet
-from portal.assets.models import Asset, Listing
+from portal.assets.filters import AssetFilterSet, ListingFilterSet, SpaceListingFilterSet
+from portal.assets.models import Asset, Listing, SpaceListing
 from portal.buildings.filters import BuildingFilterSet
-from portal.buildings.models import Building
+from portal.buildings.models import Building, Occupancy, SpaceStandard
 from portal.depots.filters import DepotFilterSet
 from portal.depots.models import Depot
 from portal.fleet.filters import VehicleFilterSet
@@ -42,6 +42,9 @@ class Layer:
     group: str | Promise
     # A queryset method narrowing what the layer draws after scoping ("open" findings only).
     reader: str = ""
+    # Other models what the layer draws depends on through its reader: a tile's ETag changes
+    # with their history too (office space over the standard: occupancies and limits).
+    depends_on: tuple[type[Any], ...] = ()
 
     def records(self, user: Any) -> Any:
         """What the layer may draw for ``user``: ``visible_to``, then its ``reader``."""
@@ -77,6 +80,38 @@ LAYERS: dict[str, Layer] = {
             detail_path="/buildings/{pk}/",
             aggregate_below_zoom=12,
             group=_("Office buildings"),
+        ),
+        # Buildings over the space standard, drawn over the buildings layer in one colour: the
+        # figures are annotations (portal.buildings.space), which the tiles, popups and
+        # exports cannot read as fields, so the layer filters instead of styling by them.
+        Layer(
+            name="office_space",
+            label=_("office space over the standard"),
+            model=Building,
+            filterset=BuildingFilterSet,
+            geometry="footprint",
+            kind="polygon",
+            properties=("name", "use_type", "usable_area_m2"),
+            style_by=None,
+            detail_path="/buildings/{pk}/",
+            aggregate_below_zoom=12,
+            group=_("Office buildings"),
+            reader="over_standard",
+            depends_on=(Occupancy, SpaceStandard),
+        ),
+        Layer(
+            name="shareable_space",
+            label=_("shareable office space"),
+            model=SpaceListing,
+            filterset=SpaceListingFilterSet,
+            geometry="building__geom",
+            kind="point",
+            properties=("usable_area_m2", "note"),
+            style_by=None,
+            detail_path="/space/offers/{pk}/",
+            aggregate_below_zoom=11,
+            group=_("Office buildings"),
+            reader="live",
         ),
         Layer(
             name="parcels",

@@ -14,6 +14,8 @@ from portal.maps.layers import Layer
 LAYER_COLOURS = {
     "units": "#37474f",
     "buildings": "#6d4c41",
+    "office_space": "#c62828",
+    "shareable_space": "#00897b",
     "parcels": "#2e7d32",
     "conflicts": "#b71c1c",
     "assets": "#1565c0",

@@ -251,8 +251,8 @@ class RegistryTiles:
     @cached_property
     def tables(self) -> list[str]:
         # A tile changes with its records, the records its geometry comes from (a vehicle's
-        # building) and the units that scoping reads.
-        models: list[type[Any]] = [self.layer.model, Unit]
+        # building), the units that scoping reads and what the layer's reader depends on.
+        models: list[type[Any]] = [self.layer.model, Unit, *self.layer.depends_on]
         target = self.layer.model
         for part in self.layer.geometry.split("__")[:-1]:
             target = target._meta.get_field(part).related_model
