@@ -1,5 +1,21 @@
-from portal.assets.views import ledger
+from portal.assets.views import (
+    disposal,
+    ledger,
+    reports,
+    space,
+    transfer_batches,
+    transfers,
+    warehouse,
+)
 
 app_name = "assets"
 
-urlpatterns = [*ledger.urlpatterns]
+urlpatterns = [
+    *ledger.urlpatterns,
+    *warehouse.urlpatterns,
+    *transfers.urlpatterns,
+    *transfer_batches.urlpatterns,
+    *disposal.urlpatterns,
+    *reports.urlpatterns,
+    *space.urlpatterns,
+]

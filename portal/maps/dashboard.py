@@ -9,6 +9,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
+from portal.assets.reports import warehouse_panel
 from portal.maps.stats import dashboard
 from portal.maps.stats_sql import LEVELS
 
@@ -29,4 +30,8 @@ class DashboardView(LoginRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         level = self.request.GET.get("level", LEVELS[0])
         level = level if level in LEVELS else LEVELS[0]  # a page: fall back, do not fail
-        return super().get_context_data(stats=dashboard(self.request.user, level), **kwargs)
+        return super().get_context_data(
+            stats=dashboard(self.request.user, level),
+            warehouse=warehouse_panel(self.request.user),
+            **kwargs,
+        )

@@ -1,0 +1,1 @@
+"""Forms of the assets app's pages, one module per part."""
