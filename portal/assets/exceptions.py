@@ -57,3 +57,13 @@ class SpaceAlreadyListedError(WarehouseStateError):
     """A floor or room is offered twice: the database's one-live-listing constraint refused it."""
 
     default_message = _("This space is already offered in the warehouse.")
+
+
+class AssetEngagedError(WarehouseStateError):
+    """A ledger fact the warehouse or a transfer relies on was changed while they hold the
+    asset (its holder, status, classification or category)."""
+
+    default_message = _(
+        "This asset is offered in the warehouse or being transferred: withdraw the listing or "
+        "cancel the transfer before changing its holder, status, confidentiality or category."
+    )

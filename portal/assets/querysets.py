@@ -120,6 +120,9 @@ class ReservationQuerySet(_TwoSidedQuerySet):
 
 
 class TransferBatchQuerySet(_TwoSidedQuerySet):
+    """A batch carries no level of its own: its items do, so pages read a batch's items through
+    ``Reservation.objects.visible_to(user)`` and a classified asset never joins one."""
+
     unit_path = "from_unit"
     other_unit_path = "to_unit"
 
@@ -139,3 +142,4 @@ class DisposalBatchQuerySet(ScopedQuerySet):
 
 class DisposalItemQuerySet(ScopedQuerySet):
     unit_path = "batch__unit"
+    confidentiality_path = "listing__asset__confidentiality"

@@ -66,11 +66,15 @@ from portal.org.scoping import cleared_q, read_scope
 if TYPE_CHECKING:
     from portal.org.models import User
 
+# Idle: marked so, stocked in the warehouse (a unit that stocks its idle goods is no less idle),
+# or reserved (on its way to another unit, still idle on this ledger until handed over).
 IDLE_STATUSES: Final = (
     AssetStatus.IDLE,
     AssetStatus.OVER_STANDARD,
     AssetStatus.LOW_EFFICIENCY,
     AssetStatus.REPAIRABLE,
+    AssetStatus.IN_WAREHOUSE,
+    AssetStatus.RESERVED,
 )
 OFF_LEDGER: Final = (AssetStatus.TRANSFERRED, AssetStatus.DISPOSED)
 ZERO: Final = Decimal("0.00")

@@ -166,6 +166,8 @@ LAYERS: dict[str, Layer] = {
             aggregate_below_zoom=11,
             group=_("State assets"),
             reader="live",
+            # Who may read a listing follows its asset's classification.
+            depends_on=(Asset,),
         ),
         Layer(
             name="depots",

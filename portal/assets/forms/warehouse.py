@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from portal.assets.choices import ConditionGrade, ListingMode, ListingReason, ListingStatus
 from portal.assets.filters import ListingFilterSet
 from portal.assets.models import Asset, Listing, ListingPhoto
+from portal.assets.models.transfers import ACTIVE_RESERVATION_STATUSES
 from portal.assets.models.warehouse import LIVE_LISTING_STATUSES
 from portal.assets.services.listings import LISTABLE_STATUSES, WAREHOUSE_KINDS
 from portal.buildings.models import Building
@@ -84,11 +85,13 @@ def warehouse_depots(near: Point | None) -> QuerySet[Depot]:
 
 
 def listable_assets(user: User) -> QuerySet[Asset]:
-    """The assets ``user`` may offer: editable, in a listable status, shareable, not listed."""
+    """The assets ``user`` may offer: editable, in a listable status, shareable, not listed,
+    not reserved (an item of a transfer batch)."""
     return (
         Asset.objects.editable_by(user)
         .filter(status__in=LISTABLE_STATUSES, confidentiality__in=SHAREABLE_LEVELS)
         .exclude(listings__status__in=LIVE_LISTING_STATUSES)
+        .exclude(reservations__status__in=ACTIVE_RESERVATION_STATUSES)
     )
 
 

@@ -10,6 +10,7 @@ import pgtrigger
 from django.conf import settings
 from django.contrib.gis.db import models
 from django.contrib.postgres.fields import ArrayField
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db.models import Q
 from django.urls import reverse
@@ -84,6 +85,26 @@ class ApprovalRule(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_subject_display()} ≥ {self.min_value}"
+
+    def clean(self) -> None:
+        """A disposal has no receiving unit, and its giving unit is the batch's responsible
+        unit (the offices administration itself): a holder's or receiver's step would be
+        signed by the administration on the holders' behalf, so only its own step applies."""
+        super().clean()
+        if self.subject != ApprovalSubject.DISPOSAL:
+            return
+        unit_steps = {ApprovalStep.HOLDER_UNIT, ApprovalStep.RECEIVING_UNIT}
+        wrong = [str(ApprovalStep(step).label) for step in self.steps or () if step in unit_steps]
+        if wrong:
+            raise ValidationError(
+                {
+                    "steps": _(
+                        "A disposal is approved by the offices administration only: remove "
+                        "the steps %(steps)s."
+                    )
+                    % {"steps": ", ".join(wrong)}
+                }
+            )
 
 
 @tracked()

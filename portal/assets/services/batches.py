@@ -46,6 +46,7 @@ from portal.assets.services.handover import (
     may_edit,
     move_asset,
 )
+from portal.core.choices import Confidentiality
 from portal.core.services import writing
 
 if TYPE_CHECKING:
@@ -61,6 +62,8 @@ TRANSFERABLE_STATUSES: Final = (
     AssetStatus.LOW_EFFICIENCY,
     AssetStatus.REPAIRABLE,
 )
+# Both units read a batch's items, so nothing classified above this level joins one.
+SHAREABLE_RANK: Final = Confidentiality.rank(Confidentiality.INTERNAL)
 # Items may be taken out of a batch until it is completed or rejected.
 OPEN_BATCH_STATUSES: Final = (BatchStatus.DRAFT, BatchStatus.SUBMITTED, BatchStatus.APPROVED)
 
@@ -117,7 +120,8 @@ def _lock_assets(ids: Iterable[int], *, key: bool = False) -> list[Asset]:
 def _check_transferable(
     assets: Sequence[Asset], holder: Unit, batch: TransferBatch | None = None
 ) -> None:
-    """Each asset is the holder's, not listed, not reserved (except as an item of ``batch``)."""
+    """Each asset is the holder's, not classified above "internal" (a batch is read by both
+    sides, as a listing is shared), not listed, not reserved (except as an item of ``batch``)."""
     ids = [asset.pk for asset in assets]
     reserved = Reservation.objects.filter(asset__in=ids, status__in=ACTIVE_RESERVATION_STATUSES)
     if batch is not None:
@@ -129,6 +133,14 @@ def _check_transferable(
         names = {"code": asset.ledger_code, "unit": holder, "status": asset.get_status_display()}
         if asset.holder_id != holder.pk:
             raise WarehouseInputError(_("Asset %(code)s is not on the ledger of %(unit)s.") % names)
+        if Confidentiality.rank(asset.confidentiality) > SHAREABLE_RANK:
+            raise WarehouseInputError(
+                _(
+                    "Asset %(code)s is %(level)s: a classified asset cannot be transferred "
+                    "in a batch."
+                )
+                % {**names, "level": asset.get_confidentiality_display()}
+            )
         if asset.pk in reserved_ids:
             raise AlreadyReservedError(_("Asset %(code)s is already reserved.") % names)
         if asset.pk in listed_ids:

@@ -34,12 +34,14 @@ from portal.assets.choices import (
 )
 from portal.assets.exceptions import (
     AlreadyListedError,
+    AlreadyReservedError,
     PhotoRejectedError,
     WarehouseForbiddenError,
     WarehouseInputError,
     WarehouseStateError,
 )
-from portal.assets.models import Asset, CustodyEntry, Listing, ListingPhoto
+from portal.assets.models import Asset, CustodyEntry, Listing, ListingPhoto, Reservation
+from portal.assets.models.transfers import ACTIVE_RESERVATION_STATUSES
 from portal.assets.models.warehouse import LIVE_LISTING_STATUSES
 from portal.assets.services.approvals import listed_status
 from portal.core.choices import Confidentiality
@@ -268,6 +270,7 @@ def _naming(asset: Asset | None) -> Iterator[None]:
 def _publish_one(asset: Asset, terms: _Terms, by: User) -> Listing:
     _check_shareable(asset)
     _refuse_listed(asset)
+    _refuse_reserved(asset)
     if asset.status not in LISTABLE_STATUSES:
         raise WarehouseStateError(
             _("Status: an asset that is “%(status)s” cannot be offered.")
@@ -301,6 +304,27 @@ def _publish_one(asset: Asset, terms: _Terms, by: User) -> Listing:
 def _refuse_listed(asset: Asset) -> None:
     if Listing.objects.filter(asset=asset, status__in=LIVE_LISTING_STATUSES).exists():
         raise AlreadyListedError()
+
+
+def _refuse_reserved(asset: Asset) -> None:
+    """An asset on its way to another unit (an item of a transfer batch) is not offered: the
+    caller holds the asset's lock, which adding it to a batch takes too."""
+    active = Reservation.objects.filter(asset=asset, status__in=ACTIVE_RESERVATION_STATUSES)
+    reservation = active.only("batch_id").first()
+    if reservation is not None:
+        raise AlreadyReservedError(
+            _(
+                "Asset %(code)s is being transferred to another unit (%(transfer)s); "
+                "it cannot be offered."
+            )
+            % {"code": asset.ledger_code, "transfer": _transfer_name(reservation)}
+        )
+
+
+def _transfer_name(reservation: Reservation) -> str:
+    if reservation.batch_id is not None:
+        return _("transfer batch #%(batch)s") % {"batch": reservation.batch_id}
+    return _("reservation #%(reservation)s") % {"reservation": reservation.pk}
 
 
 def _save_new(listing: Listing) -> None:
@@ -365,8 +389,14 @@ def edit_listing(
 
 
 def withdraw_listing(listing: Listing, *, by: User, document_no: str = "") -> Listing:
-    """Take a published listing back: the asset returns to use, out of the warehouse if stocked
-    (``document_no``: the stock-out slip, recorded in the custody log)."""
+    """Take a published listing back: it is no longer offered, out of the warehouse if stocked
+    (``document_no``: the stock-out slip, recorded in the custody log).
+
+    The asset keeps the listing's reason as its status (idle, over standard, low efficiency or
+    repairable): withdrawing stops the offer, it does not put the asset back to use, so the
+    mark it was listed under (or had before) is not lost. Its holder marks it in use again
+    through the ledger once it is.
+    """
     _require_listing_editor(listing, by)
     if len(document_no.strip()) > RECEIPT_MAX:
         raise WarehouseInputError(
@@ -379,7 +409,7 @@ def withdraw_listing(listing: Listing, *, by: User, document_no: str = "") -> Li
         locked.closed_at = timezone.now()
         locked.save(update_fields=["status", "closed_at", "updated_at"])
         Asset.objects.filter(pk=locked.asset_id).update(
-            status=AssetStatus.IN_USE, updated_at=locked.closed_at
+            status=locked.reason, updated_at=locked.closed_at
         )
         if locked.mode == ListingMode.PHYSICAL:
             _custody(locked, CustodyEvent.STOCK_OUT, document_no.strip(), by)

@@ -220,9 +220,9 @@ def hand_over(
     _require_party(reservation, by, _("hand over"))
     with writing(by):
         locked = _lock_reservation(reservation.pk)
-        _check_handover(locked)
         listing = _lock_listing(locked.listing_id) if locked.listing_id else None
         asset = _lock_asset(locked.asset_id, key=True)
+        _check_handover(locked, asset)
         check_codes_free([asset], locked.receiving_unit, ledger_code)
         move_asset(asset, locked.receiving_unit, locked.delivery_building, ledger_code)
         with guarded(asset):
@@ -238,7 +238,9 @@ def hand_over(
     return locked
 
 
-def _check_handover(reservation: Reservation) -> None:
+def _check_handover(reservation: Reservation, asset: Asset) -> None:
+    """The reservation is approved and alone, and ``asset`` (locked) is still the giving
+    unit's: a ledger changed since the reservation is refused rather than overwritten."""
     if reservation.batch_id is not None:
         raise WarehouseStateError(
             _("“%(asset)s” is handed over with its transfer batch #%(batch)s.")
@@ -252,6 +254,14 @@ def _check_handover(reservation: Reservation) -> None:
         raise WarehouseStateError(
             _("“%(asset)s” can be handed over once approved; the reservation is %(status)s.")
             % {"asset": reservation.asset, "status": reservation.get_status_display()}
+        )
+    if asset.holder_id != reservation.from_unit_id:
+        raise WarehouseStateError(
+            _(
+                "Asset %(code)s is no longer on the ledger of %(unit)s: its ledger changed "
+                "since the reservation, which cannot be handed over."
+            )
+            % {"code": asset.ledger_code, "unit": reservation.from_unit}
         )
 
 

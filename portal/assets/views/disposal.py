@@ -29,11 +29,11 @@ from portal.assets.forms.transfers import (
     may_run_disposal,
 )
 from portal.assets.models import DisposalBatch, DisposalItem, Listing
-from portal.assets.querysets import ListingQuerySet
+from portal.assets.querysets import DisposalItemQuerySet, ListingQuerySet
 from portal.assets.services import approvals, disposal
 from portal.assets.views.transfers import ActionPage, PageAction, chain_steps, sign_action
 from portal.core.exceptions import PortalError
-from portal.org.scoping import Reach, cleared_q, read_scope
+from portal.org.scoping import Reach, cleared_levels, cleared_q, read_scope
 
 LIMIT: Final = 200  # listings and batches shown; the counts say how many there are
 
@@ -65,7 +65,10 @@ class DisposalListView(LoginRequiredMixin, TemplateView):
         batches = (
             DisposalBatch.objects.visible_to(user)
             .select_related("unit")
-            .annotate(item_count=Count("items"), proceeds=Sum("items__proceeds"))
+            .annotate(
+                item_count=Count("items", filter=_cleared_items(user, "items__")),
+                proceeds=Sum("items__proceeds", filter=_cleared_items(user, "items__")),
+            )
             .order_by("-created_at", "-pk")
         )
         may_create = disposal_units(user).exists()
@@ -107,8 +110,17 @@ class DisposalListView(LoginRequiredMixin, TemplateView):
 # -- one disposal batch --------------------------------------------------------------------------
 
 
-def _items(batch: DisposalBatch) -> list[DisposalItem]:
-    return list(batch.items.select_related("asset", "listing__holder").order_by("pk"))
+def _items(batch: DisposalBatch, user: Any) -> list[DisposalItem]:
+    """The batch's items ``user`` may read: an asset above their clearance stays hidden."""
+    items = batch.items.filter(_cleared_items(user, ""))
+    return list(items.select_related("asset", "listing__holder").order_by("pk"))
+
+
+def _cleared_items(user: Any, prefix: str) -> Q:
+    """Items whose listing's asset is within ``user``'s clearance (``prefix``: the path from
+    the queried model to the item, such as ``items__``)."""
+    path = f"{prefix}{DisposalItemQuerySet.confidentiality_path}"
+    return Q(**{f"{path}__in": cleared_levels(user)})
 
 
 def _submit(batch: DisposalBatch, form: ConfirmForm, user: Any) -> str:
@@ -135,7 +147,7 @@ DISPOSAL_ACTIONS: Final = {
     ),
     "sign": sign_action("unit", None, disposal.sign_disposal_batch),
     "complete": PageAction(
-        lambda b, user, data: ProceedsForm(data, items=_items(b)),
+        lambda b, user, data: ProceedsForm(data, items=_items(b, user)),
         _complete,
         lambda b, user: _running(b, user, BatchStatus.APPROVED),
     ),
@@ -165,7 +177,7 @@ class DisposalPageView(ActionPage):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         batch = self.object
-        items = _items(batch)
+        items = _items(batch, self.request.user)
         context.update(
             items=items,
             net_total=sum((item.listing.net_value for item in items), 0),

@@ -29,7 +29,8 @@ from portal.assets.forms.transfers import (
     ConfirmForm,
     UnitSearchForm,
 )
-from portal.assets.models import Asset, TransferBatch
+from portal.assets.forms.warehouse import SHAREABLE_LEVELS
+from portal.assets.models import Asset, Reservation, TransferBatch
 from portal.assets.models.transfers import ACTIVE_RESERVATION_STATUSES
 from portal.assets.models.warehouse import LIVE_LISTING_STATUSES
 from portal.assets.services import approvals, batches
@@ -101,11 +102,11 @@ def _ledger(batch: TransferBatch, user: Any) -> QuerySet[Asset]:
 
 
 def offered_assets(batch: TransferBatch, user: Any, find: str = "") -> QuerySet[Asset]:
-    """Assets of the giving unit that could join a batch now: in use or marked, not offered in
-    the warehouse, not reserved (the service checks again under its locks)."""
+    """Assets of the giving unit that could join a batch now: in use or marked, not classified,
+    not offered in the warehouse, not reserved (the service checks again under its locks)."""
     assets = (
         _ledger(batch, user)
-        .filter(status__in=TRANSFERABLE_STATUSES)
+        .filter(status__in=TRANSFERABLE_STATUSES, confidentiality__in=SHAREABLE_LEVELS)
         .exclude(listings__status__in=LIVE_LISTING_STATUSES)
         .exclude(reservations__status__in=ACTIVE_RESERVATION_STATUSES)
     )
@@ -114,8 +115,13 @@ def offered_assets(batch: TransferBatch, user: Any, find: str = "") -> QuerySet[
     return assets.distinct().order_by("ledger_code")
 
 
-def _in_batch(batch: TransferBatch) -> QuerySet[Asset]:
-    items = batch.items.filter(status__in=ACTIVE_RESERVATION_STATUSES)
+def batch_items(batch: TransferBatch, user: Any) -> QuerySet[Reservation]:
+    """The batch's items ``user`` may read: an asset above their clearance stays hidden."""
+    return Reservation.objects.visible_to(user).filter(batch=batch)
+
+
+def _in_batch(batch: TransferBatch, user: Any) -> QuerySet[Asset]:
+    items = batch_items(batch, user).filter(status__in=ACTIVE_RESERVATION_STATUSES)
     return Asset.objects.filter(pk__in=items.values("asset_id"))
 
 
@@ -155,7 +161,7 @@ def _either(batch: TransferBatch, user: Any, *statuses: str) -> bool:
 BATCH_ACTIONS: Final = {
     "add": PageAction(_add_form, _add, lambda b, user: _giver(b, user, BatchStatus.DRAFT)),
     "remove": PageAction(
-        lambda b, user, data: BatchRemoveForm(data, items=_in_batch(b)),
+        lambda b, user, data: BatchRemoveForm(data, items=_in_batch(b, user)),
         _remove,
         lambda b, user: _either(b, user, *OPEN_BATCH_STATUSES),
     ),
@@ -202,7 +208,9 @@ class BatchPageView(ActionPage):
             if "add" in context["forms"]
             else []
         )
-        items = list(batch.items.select_related("asset").order_by("asset__ledger_code", "pk"))
+        items = list(
+            batch_items(batch, user).select_related("asset").order_by("asset__ledger_code", "pk")
+        )
         live = [*ACTIVE_RESERVATION_STATUSES, ReservationStatus.HANDED_OVER]
         context.update(
             items=items,

@@ -229,7 +229,10 @@ def _querysets(user: Any) -> tuple[QuerySet[Reservation], QuerySet[TransferBatch
     """What the user may see of transfers: single reservations (batch items show in their
     batch) and batches, with what a row shows."""
     decided = Prefetch("approvals", queryset=Approval.objects.order_by("position"))
-    live_items = ~Q(items__status=ReservationStatus.CANCELLED)
+    # A batch's count and total take only the items the user may read (as its page does).
+    live_items = ~Q(items__status=ReservationStatus.CANCELLED) & Q(
+        items__asset__confidentiality__in=cleared_levels(user)
+    )
     reservations = (
         Reservation.objects.visible_to(user)
         .filter(batch__isnull=True)

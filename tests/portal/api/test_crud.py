@@ -4,6 +4,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from portal.assets.services.listings import publish_listing
+from portal.org.choices import Role
+from tests.factories import BuildingFactory
 from tests.portal.api.cases import CASES, detail_url, ids, list_url, patch_body
 
 pytestmark = pytest.mark.django_db
@@ -90,3 +93,20 @@ def test_deleting_a_referenced_record_is_a_conflict(api, login, units):
     response = api.delete(detail_url(case, child))
     assert response.status_code == 409
     assert "cannot be deleted" in response.json()["detail"]
+
+
+def test_changing_a_listed_asset_s_holder_is_a_conflict(api, login, units):
+    """The warehouse holds the asset: the API refuses the change with 409 and its reason."""
+    officer = login(Role.UNIT_OFFICER, units["jinjiang"])
+    case = next(c for c in CASES if c.basename == "asset")
+    record = case.make(units["jinjiang"])
+    record.building = BuildingFactory(managing_unit=units["jinjiang"])
+    record.save()
+    publish_listing(record, reason="idle", explanation="闲置", mode="virtual", by=officer)
+    login()  # a province administrator, who may edit every unit's assets
+    body = {"properties": {"holder": units["wuhou"].credit_code}}
+    response = api.patch_json(detail_url(case, record), body)
+    assert response.status_code == 409, response.content
+    assert "offered in the public asset warehouse" in response.json()["detail"]
+    record.refresh_from_db()
+    assert (record.holder, record.status) == (units["jinjiang"], "idle")

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 from django.apps import apps
+from django.core.exceptions import ValidationError
 
 from portal.assets.choices import (
     ApprovalDecision,
@@ -64,6 +65,24 @@ def test_seeded_transfer_chain_by_value(db, value, steps):
 
 def test_seeded_disposal_chain(db):
     assert chain_for("disposal", None, Decimal("10")) == ["administration"]
+
+
+@pytest.mark.parametrize("step", ["holder_unit", "receiving_unit"])
+def test_a_disposal_rule_has_no_unit_step(db, step):
+    """A disposal's giving unit is the administration itself and it has no receiver: a unit's
+    step would be signed by the administration on the holders' behalf."""
+    rule = ApprovalRule(
+        subject="disposal", min_value=Decimal("1000"), steps=[step, "administration"]
+    )
+    with pytest.raises(ValidationError) as refused:
+        rule.full_clean()
+    assert "approved by the offices administration only" in " ".join(
+        refused.value.message_dict["steps"]
+    )
+    ApprovalRule(
+        subject="disposal", min_value=Decimal("1000"), steps=["administration"]
+    ).full_clean()
+    ApprovalRule(subject="transfer", min_value=Decimal("1000"), steps=[step]).full_clean()
 
 
 def test_the_most_specific_category_wins_over_a_higher_threshold(tree):

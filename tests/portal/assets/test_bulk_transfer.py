@@ -146,13 +146,18 @@ def unavailable(w, why):
         return listing(w.holder).asset, AlreadyListedError, "is offered in the warehouse"
     if why == "disposed":
         return asset(w.holder, status=AssetStatus.DISPOSED), WarehouseStateError, "is disposed"
+    if why == "classified":
+        secret = asset(w.holder, confidentiality="secret")
+        return secret, WarehouseInputError, "is secret: a classified asset cannot be transferred"
     other = create_batch(w.holder, w.other_receiver, w.other_building, by=w["holder_officer"])
     taken = asset(w.holder)
     add_to_batch(other, [taken], by=w["holder_officer"])
     return taken, AlreadyReservedError, "is already reserved"
 
 
-@pytest.mark.parametrize("why", ["other holder", "listed", "disposed", "in another batch"])
+@pytest.mark.parametrize(
+    "why", ["other holder", "listed", "disposed", "classified", "in another batch"]
+)
 def test_adding_is_all_or_nothing_and_names_the_asset(w, draft, why):
     bad, error, message = unavailable(w, why)
     good = holder_assets(w, 2)
@@ -314,11 +319,14 @@ def break_one(w, item, how):
     if how == "listed":
         listing(w.holder, item=item)
         return AlreadyListedError, "is offered in the warehouse"
+    if how == "classified":
+        Asset.objects.filter(pk=item.pk).update(confidentiality="confidential")
+        return WarehouseInputError, "is confidential: a classified asset cannot be transferred"
     Asset.objects.filter(pk=item.pk).update(holder=w.other_receiver)
     return WarehouseInputError, "is not on the ledger"
 
 
-@pytest.mark.parametrize("how", ["disposed", "listed", "moved"])
+@pytest.mark.parametrize("how", ["disposed", "listed", "classified", "moved"])
 def test_complete_is_refused_wholesale_naming_the_asset(w, draft, how):
     assets = holder_assets(w, 3, value="100.00")
     approved(w, filled(w, draft, assets))

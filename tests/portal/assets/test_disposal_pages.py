@@ -262,3 +262,26 @@ def test_who_may_not_act_on_a_batch_is_refused(client, wh, listings):
     client.force_login(wh["offices_officer"])
     assert client.post(url, data).status_code == 409  # not approved yet
     assert written() == before
+
+
+def test_a_batch_hides_an_asset_above_the_reader_s_clearance(client, wh, listings):
+    """An asset classified since it was listed is left out of the batch's page, its form and
+    the list's counts for readers without clearance; a reader cleared for it sees it."""
+    batch = approved(wh, listings)
+    items = list(batch.items.order_by("pk"))
+    DisposalItem.objects.filter(pk=items[0].pk).update(proceeds=Decimal("50.00"))
+    DisposalItem.objects.filter(pk=items[1].pk).update(proceeds=Decimal("7.00"))
+    Asset.objects.filter(pk=listings[1].asset_id).update(confidentiality="secret")
+    officer = wh["offices_officer"]
+    client.force_login(officer)
+    page = client.get(batch.get_absolute_url())
+    assert [item.pk for item in page.context["items"]] == [items[0].pk]
+    assert page.context["proceeds"] == Decimal("50.00")
+    assert [row[1].pk for row in page.context["forms"]["complete"].rows()] == [items[0].pk]
+    assert listings[1].asset.ledger_code not in page.content.decode()
+    [row] = client.get(LIST).context["batches"]
+    assert (row.item_count, row.proceeds) == (1, Decimal("50.00"))
+    officer.clearance = "secret"
+    officer.save(update_fields=["clearance"])
+    page = client.get(batch.get_absolute_url())
+    assert [item.pk for item in page.context["items"]] == [items[0].pk, items[1].pk]

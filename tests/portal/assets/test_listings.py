@@ -14,18 +14,21 @@ from django.utils import timezone
 from portal.assets.choices import AssetStatus, CustodyEvent, ListingStatus
 from portal.assets.exceptions import (
     AlreadyListedError,
+    AlreadyReservedError,
     WarehouseForbiddenError,
     WarehouseInputError,
     WarehouseStateError,
 )
+from portal.assets.forms.warehouse import listable_assets
 from portal.assets.models import Asset, CustodyEntry, Listing
 from portal.assets.services import listings as listings_services
+from portal.assets.services.batches import add_to_batch, create_batch, remove_from_batch
 from portal.assets.services.listings import (
     bulk_publish,
     edit_listing,
     withdraw_listing,
 )
-from tests.factories import DepotFactory
+from tests.factories import BuildingFactory, DepotFactory
 from tests.portal.assets.listing_data import Warehouse, warehouse
 
 pytestmark = pytest.mark.usefixtures("english")
@@ -185,6 +188,27 @@ def test_an_asset_is_listed_once(wh):
     assert wh.publish(listing.asset).pk != listing.pk  # withdrawn: it may be offered again
 
 
+def test_an_asset_in_a_transfer_batch_is_not_offered(wh):
+    """On its way to another unit, an asset is neither offered nor proposed for offering."""
+    building = BuildingFactory(managing_unit=wh.other_unit)
+    batch = create_batch(wh.unit, wh.other_unit, building, by=wh["officer"])
+    asset, other = wh.asset(), wh.asset()
+    add_to_batch(batch, [asset], by=wh["officer"])
+    with pytest.raises(AlreadyReservedError, match=f"Asset {asset.ledger_code} is being") as no:
+        wh.publish(asset)
+    assert f"transfer batch #{batch.pk}" in no.value.user_message
+    nothing_written(asset)
+    with pytest.raises(AlreadyReservedError, match=f"Asset {asset.ledger_code}: "):
+        bulk_publish(
+            [other, asset], reason="idle", explanation="闲置", mode="virtual", by=wh["officer"]
+        )
+    nothing_written(other)
+    assert set(listable_assets(wh["officer"])) == {other}
+    remove_from_batch(batch, asset, by=wh["officer"])
+    assert set(listable_assets(wh["officer"])) == {asset, other}
+    assert wh.publish(asset).status == ListingStatus.PUBLISHED
+
+
 def test_two_publications_racing_past_the_check_meet_the_constraint(wh, monkeypatch):
     """The database's one-live-listing constraint is the last guard: the loser of a race that
     passed the look-up is refused like a second publication, and its asset is left alone."""
@@ -280,12 +304,20 @@ def test_edit_refuses_others_and_bad_terms(wh):
 # -- withdraw ---------------------------------------------------------------------------------
 
 
-def test_withdrawing_a_virtual_listing_returns_the_asset_to_use(wh):
+def test_withdrawing_a_virtual_listing_keeps_the_asset_marked_with_its_reason(wh):
     listing = withdraw_listing(wh.publish(), by=wh["officer"])
     assert listing.status == ListingStatus.WITHDRAWN
     assert listing.closed_at is not None
-    assert Asset.objects.get(pk=listing.asset_id).status == AssetStatus.IN_USE
+    # Still idle, just no longer offered: the reason it was listed under is its status.
+    assert Asset.objects.get(pk=listing.asset_id).status == AssetStatus.IDLE
     assert not CustodyEntry.objects.exists()
+
+
+def test_withdrawing_keeps_a_mark_the_asset_had_before_listing(wh):
+    asset = wh.asset(status=AssetStatus.OVER_STANDARD)
+    listing = wh.publish(asset, reason="over_standard")
+    withdraw_listing(listing, by=wh["officer"])
+    assert Asset.objects.get(pk=asset.pk).status == AssetStatus.OVER_STANDARD
 
 
 def test_withdrawing_a_physical_listing_takes_it_out_of_the_warehouse(wh):
@@ -296,7 +328,8 @@ def test_withdrawing_a_physical_listing_takes_it_out_of_the_warehouse(wh):
     assert (out.from_unit, out.to_unit, out.depot) == (wh.unit, None, wh.depot)
     assert out.document_no == "CK-7"
     assert out.by == wh["county_admin"]
-    assert Asset.objects.get(pk=listing.asset_id).status == AssetStatus.IN_USE
+    # Out of the warehouse, back with its holder, still idle (the listing's reason).
+    assert Asset.objects.get(pk=listing.asset_id).status == AssetStatus.IDLE
 
 
 def test_a_stock_out_document_number_fits_the_log(wh):

@@ -107,9 +107,10 @@ def ledger(units) -> None:
         (units.jin, "idle", computer, "3000"),
         (units.jin, "repairable", furniture, "500"),
         (units.jin, "disposed", computer, "700"),  # off the ledger
-        (units.jin2, "in_warehouse", computer, "200"),  # stocked in, not one of the four
+        (units.jin2, "in_warehouse", computer, "200"),  # stocked in: still idle
         (units.wu, "over_standard", computer, "4000"),
         (units.wu, "in_use", furniture, "1000"),
+        (units.wu, "reserved", furniture, "300"),  # on its way out: still idle here
         (units.fu, "low_efficiency", computer, "800"),
     ):
         AssetFactory(
@@ -124,27 +125,28 @@ def ledger(units) -> None:
 
 def test_idle_rates_of_everything_by_division_and_by_class(units, ledger, english):
     assets = ledger_assets(units.province_admin)
-    # 7 on the ledger (the disposed and the secret asset are not counted), 4 idle
-    assert idle_total(assets) == rate("", "All assets", 4, 7, "8300", "10500")
+    # 8 on the ledger (the disposed and the secret asset are not counted), 6 idle: the stocked
+    # and the reserved assets count with the marked ones
+    assert idle_total(assets) == rate("", "All assets", 6, 8, "8800", "10800")
     assert idle_by_division(assets) == [
-        rate("510104", "锦江区", 2, 4, "3500", "4700"),
-        rate("510107", "武侯区", 1, 2, "4000", "5000"),
+        rate("510104", "锦江区", 3, 4, "3700", "4700"),
+        rate("510107", "武侯区", 2, 3, "4300", "5300"),
         rate("510703", "涪城区", 1, 1, "800", "800"),
     ]
     assert idle_by_category(assets) == [
-        rate("2000000", "通用设备", 3, 5, "7800", "9000"),
-        rate("5000000", "class 5000000", 1, 2, "500", "1500"),
+        rate("2000000", "通用设备", 4, 5, "8000", "9000"),
+        rate("5000000", "class 5000000", 2, 3, "800", "1800"),
     ]
     total = idle_total(assets)
-    assert (total.count_percent, total.value_percent) == (57.1, 79.0)
+    assert (total.count_percent, total.value_percent) == (75.0, 81.5)
 
 
 def test_a_county_administrator_s_idle_rates_cover_the_county(units, ledger, english):
     assets = ledger_assets(units.county_admin)
-    assert idle_total(assets) == rate("", "All assets", 2, 4, "3500", "4700")
+    assert idle_total(assets) == rate("", "All assets", 3, 4, "3700", "4700")
     assert [r.key for r in idle_by_division(assets)] == ["510104"]
     assert idle_by_category(assets) == [
-        rate("2000000", "通用设备", 1, 3, "3000", "4200"),
+        rate("2000000", "通用设备", 2, 3, "3200", "4200"),
         rate("5000000", "class 5000000", 1, 1, "500", "500"),
     ]
 

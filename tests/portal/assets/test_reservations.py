@@ -330,3 +330,19 @@ def test_the_need_is_fulfilled_when_its_quantity_is_met(w):
         need.refresh_from_db()
         expected = NeedStatus.FULFILLED if offer is second else NeedStatus.OPEN
         assert need.status == expected
+
+
+def test_a_handover_is_refused_once_the_ledger_moved_the_asset(w, offer):
+    """Someone changed the asset's holder since the reservation: the handover does not
+    overwrite that ledger entry, and nothing is written."""
+    reservation = approve_all(reserve(offer, w), w)
+    offer.asset.__class__.objects.filter(pk=offer.asset_id).update(holder=w.far)
+    with pytest.raises(WarehouseStateError, match=f"Asset {offer.asset.ledger_code} is no longer"):
+        hand_over(reservation, by=w["receiver_officer"])
+    reservation.refresh_from_db()
+    offer.refresh_from_db()
+    offer.asset.refresh_from_db()
+    assert reservation.status == ReservationStatus.APPROVED
+    assert offer.status == ListingStatus.RESERVED
+    assert offer.asset.holder == w.far
+    assert not CustodyEntry.objects.exists()

@@ -439,3 +439,27 @@ def test_a_batch_item_is_signed_only_through_its_batch(client, w, batch):
     handover = post(client, w["holder_officer"], item, action="handover", document_no="X")
     assert handover.status_code == 409
     assert written() == before
+
+
+def test_a_batch_hides_an_asset_above_the_reader_s_clearance(client, w):
+    """An asset classified after it joined a batch (the service refuses one classified before)
+    is left out of the batch's page, its total and the list's total for readers without
+    clearance; a reader cleared for it sees it."""
+    batch = create_batch(w.holder, w.receiver, w.building, by=w["holder_officer"])
+    shown, hidden = asset(w.holder, net_value=Decimal("100.00")), asset(w.holder)
+    add_to_batch(batch, [shown, hidden], by=w["holder_officer"])
+    Asset.objects.filter(pk=hidden.pk).update(confidentiality="secret", net_value=Decimal("7"))
+    Reservation.objects.filter(asset=hidden).update(value=Decimal("900.00"))
+    Reservation.objects.filter(asset=shown).update(value=Decimal("100.00"))
+    client.force_login(w["receiver_officer"])
+    page = client.get(batch.get_absolute_url())
+    assert [item.asset_id for item in page.context["items"]] == [shown.pk]
+    assert page.context["total"] == Decimal("100.00")
+    assert hidden.ledger_code not in page.content.decode()
+    [row] = [r for r in client.get(f"{LIST}?tab=incoming").context["rows"] if r.is_batch]
+    assert (row.obj.item_count, row.value) == (1, Decimal("100.00"))
+    w["receiver_officer"].clearance = "secret"
+    w["receiver_officer"].save(update_fields=["clearance"])
+    page = client.get(batch.get_absolute_url())
+    assert {item.asset_id for item in page.context["items"]} == {shown.pk, hidden.pk}
+    assert page.context["total"] == Decimal("1000.00")

@@ -253,7 +253,7 @@ def test_the_holder_withdraws_a_stocked_listing_with_its_slip(web, wh):
     assert response.status_code == 302
     listing.refresh_from_db()
     assert listing.status == ListingStatus.WITHDRAWN
-    assert Asset.objects.get(pk=listing.asset_id).status == AssetStatus.IN_USE
+    assert Asset.objects.get(pk=listing.asset_id).status == AssetStatus.IDLE  # its reason
     out = CustodyEntry.objects.get(asset_id=listing.asset_id, event=CustodyEvent.STOCK_OUT)
     assert out.document_no == "CK-9"
     assert "withdrawn" in texts(response)[0]

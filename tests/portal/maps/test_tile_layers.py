@@ -195,3 +195,18 @@ def test_each_layer_exports_its_records(signed_in, records, layer, fmt):
     assert response.status_code == 200, response.content[:300]
     body = b"".join(response.streaming_content) if response.streaming else response.content
     assert len(body) > 100
+
+
+def test_a_reclassified_asset_changes_the_warehouse_tile(signed_in, records):
+    """Who reads a listing follows its asset's classification: a tile of the warehouse is
+    stale once the asset changes, though the listing's own row did not."""
+    url = tile_url("warehouse", tile_at(*HERE, 14))
+    etag = signed_in.get(url)["ETag"]
+    assert signed_in.get(url, headers={"If-None-Match": etag}).status_code == 304
+    asset = records["warehouse"].asset
+    asset.confidentiality = "secret"
+    asset.save(update_fields=["confidentiality"])
+    changed = signed_in.get(url, headers={"If-None-Match": etag})
+    assert changed.status_code == 200
+    assert changed["ETag"] != etag
+    assert decode(changed).get("warehouse", []) == []
