@@ -7,7 +7,8 @@ by every unit within their sharing area; the rest of the holder's ledger stays p
 
 from django.conf import settings
 from django.contrib.gis.db import models
-from django.db.models import Q
+from django.contrib.postgres.indexes import GistIndex
+from django.db.models import Func, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -116,7 +117,16 @@ class Listing(RegistryModel):
                 ),
             ),
         ]
-        indexes = [models.Index(fields=["status", "screening_ends_on"])]
+        indexes = [
+            models.Index(fields=["status", "screening_ends_on"]),
+            # Matching walks published listings nearest first by geodesic distance (KNN,
+            # ``<->`` on geography): portal/assets/sql.py names this expression and status.
+            GistIndex(
+                Func("geom", template="(%(expressions)s::geography)"),
+                condition=Q(status=ListingStatus.PUBLISHED),
+                name="assets_listing_live_geog",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.asset} ({self.get_reason_display()})"
