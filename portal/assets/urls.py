@@ -1,6 +1,7 @@
 from portal.assets.views import (
     disposal,
     ledger,
+    needs,
     reports,
     space,
     transfer_batches,
@@ -18,4 +19,5 @@ urlpatterns = [
     *disposal.urlpatterns,
     *reports.urlpatterns,
     *space.urlpatterns,
+    *needs.urlpatterns,
 ]
