@@ -5,7 +5,12 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
-from portal.assets.api.views import AssetCategoryViewSet, AssetViewSet
+from portal.assets.api.views import (
+    AssetCategoryViewSet,
+    AssetViewSet,
+    ListingViewSet,
+    NeedViewSet,
+)
 from portal.buildings.api.views import BuildingViewSet, OccupancyViewSet, SpaceStandardViewSet
 from portal.depots.api.views import DepotViewSet, StockItemViewSet, SupplyCategoryViewSet
 from portal.exchange.api import ExportView, ImportViewSet
@@ -23,6 +28,8 @@ for prefix, viewset, basename in (
     ("occupancies", OccupancyViewSet, "occupancy"),
     ("parcels", ParcelViewSet, "parcel"),
     ("assets", AssetViewSet, "asset"),
+    ("warehouse-listings", ListingViewSet, "listing"),
+    ("warehouse-needs", NeedViewSet, "need"),
     ("depots", DepotViewSet, "depot"),
     ("stock-items", StockItemViewSet, "stockitem"),
     ("vehicles", VehicleViewSet, "vehicle"),

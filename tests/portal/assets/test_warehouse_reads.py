@@ -1,8 +1,13 @@
 """Who reads a warehouse listing: its holder's scope in any status, and every unit it is shared
 with while it is live — through the queryset, the listing's page and the map's tiles."""
 
+import csv
+import io
+
 import pytest
 from django.contrib.gis.geos import Point
+from django.urls import reverse
+from openpyxl import load_workbook
 
 from portal.assets.models import Listing
 from portal.org.choices import Role
@@ -93,3 +98,34 @@ def test_who_reads_everything_reads_every_listing(units):
     assert set(Listing.objects.visible_to(admin)) == {shared_elsewhere, withdrawn}
     superuser = UserFactory(unit=None, is_superuser=True)
     assert set(Listing.objects.visible_to(superuser)) == {shared_elsewhere, withdrawn}
+
+
+def exported_listings(units):
+    """A Chengdu listing, one withdrawn, and one of Mianyang shared only there; the first only
+    is what a Chengdu reader of another unit may export."""
+    shared = listing(units["holder"], share_prefix="5101")
+    listing(units["holder"], share_prefix="5101", status="withdrawn")
+    listing(units["mianyang"], share_prefix="5107")
+    return shared
+
+
+def test_the_warehouse_csv_export_holds_what_the_reader_may_see(client, units):
+    shared = exported_listings(units)
+    client.force_login(officer(units["chengdu"]))
+    response = client.get(reverse("maps:query_csv"), {"layer": "warehouse"})
+    assert response.status_code == 200
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    _header, *rows = list(csv.reader(io.StringIO(text)))
+    assert [int(row[0]) for row in rows] == [shared.pk]
+    assert rows[0][1] == shared.asset.ledger_code
+
+
+def test_the_warehouse_xlsx_export_holds_what_the_reader_may_see(client, units):
+    shared = exported_listings(units)
+    client.force_login(officer(units["chengdu"]))
+    response = client.get(reverse("maps:query_xlsx"), {"layer": "warehouse"})
+    assert response.status_code == 200
+    sheet = load_workbook(io.BytesIO(response.content)).worksheets[0]
+    rows = list(sheet.iter_rows(min_row=2, values_only=True))
+    assert [row[0] for row in rows] == [shared.pk]
+    assert rows[0][1] == shared.asset.ledger_code
