@@ -15,10 +15,15 @@ from typing import IO, Any, Final
 
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
-from openpyxl.utils import get_column_letter
 
 from portal.assets.reports import IdleRate, WarehouseReport
-from portal.exchange.cells import column_width, formatted_cell, header_cell, sheet_title, text_cell
+from portal.exchange.cells import (
+    formatted_cell,
+    header_cell,
+    sheet_title,
+    table_sheet,
+    text_cell,
+)
 
 PERCENT: Final = "0.0%"
 MONEY: Final = "#,##0.00"
@@ -28,15 +33,6 @@ DATE: Final = "yyyy-mm-dd"
 
 def report_title() -> str:
     return _("Public asset warehouse: reports")
-
-
-def _sheet(book: Workbook, title: str, headers: list[str]) -> Any:
-    sheet = book.create_sheet(sheet_title(title))
-    for index, header in enumerate(headers):
-        sheet.column_dimensions[get_column_letter(index + 1)].width = column_width(header)
-    sheet.freeze_panes = "A2"
-    sheet.append([header_cell(sheet, header) for header in headers])
-    return sheet
 
 
 def _money(sheet: Any, value: Decimal) -> Any:
@@ -111,14 +107,14 @@ def _idle_row(sheet: Any, rate: IdleRate) -> list[Any]:
 
 
 def _idle(book: Workbook, title: str, headers: list[str], rates: list[IdleRate]) -> None:
-    sheet = _sheet(book, title, headers)
+    sheet = table_sheet(book, title, headers)
     for rate in rates:
         sheet.append(_idle_row(sheet, rate))
 
 
 def _proceeds(book: Workbook, report: WarehouseReport) -> None:
     headers = [_("Method"), _("Completed batches"), _("Items"), _("Proceeds (yuan)")]
-    sheet = _sheet(book, _("Disposal proceeds"), headers)
+    sheet = table_sheet(book, _("Disposal proceeds"), headers)
     for row in report.proceeds:
         sheet.append([row.label, row.batches, row.items, _money(sheet, row.proceeds)])
     sheet.append([header_cell(sheet, _("Total")), None, None, _money(sheet, report.proceeds_total)])

@@ -14,6 +14,7 @@ from typing import Any, Final
 
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
 
 FORMULA_STARTS: Final = ("=", "+", "-", "@", "\t", "\r")
 EXCEL_CELL_CHARS: Final = 32_767  # longer text makes Excel "repair" the file
@@ -72,3 +73,13 @@ def column_width(header: str, *, minimum: int = 14, maximum: int = 40) -> float:
     """A column wide enough for its header (CJK characters count double), within limits."""
     wide = sum(2 if ord(ch) > 0x2E80 else 1 for ch in header)
     return float(min(max(wide + 2, minimum), maximum))
+
+
+def table_sheet(book: Any, title: str, headers: list[str]) -> Any:
+    """A new sheet of ``book`` with bold headers sized to fit and the header row frozen."""
+    sheet = book.create_sheet(sheet_title(title))
+    for index, header in enumerate(headers):
+        sheet.column_dimensions[get_column_letter(index + 1)].width = column_width(header)
+    sheet.freeze_panes = "A2"
+    sheet.append([header_cell(sheet, header) for header in headers])
+    return sheet

@@ -6,12 +6,11 @@ queues work, so a large file survives a browser refresh and never ties up a web 
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, TYPE_CHECKING
+from typing import TYPE_CHECKING
 
 from django.core.files.base import File
 from django.db import transaction
@@ -19,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from portal.core.exceptions import PortalError
+from portal.core.files import sha256_of
 from portal.core.services import OutOfScopeError
 from portal.exchange.engine import Progress, run_import
 from portal.exchange.entities import get_entity
@@ -74,14 +74,6 @@ def import_file(
         report = Report(entity=entity.name)
         report.add_file_problems([exc.problem])
         return report
-
-
-def sha256_of(stream: IO[bytes]) -> str:
-    digest = hashlib.sha256()
-    for chunk in iter(lambda: stream.read(1 << 20), b""):
-        digest.update(chunk)
-    stream.seek(0)
-    return digest.hexdigest()
 
 
 def create_import(

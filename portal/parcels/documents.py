@@ -7,15 +7,15 @@ are, so a file is served later under a type that matches its content.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from pathlib import PurePath
-from typing import IO, Final
+from typing import Final
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext as _
 
+from portal.core.files import sha256_of
 from portal.parcels.exceptions import DocumentRejectedError
 
 # Signature → (content type, the extensions that may carry it).
@@ -28,7 +28,6 @@ SIGNATURES: Final = (
 )
 ACCEPTED_EXTENSIONS: Final = tuple(sorted({ext for *_, exts in SIGNATURES for ext in exts}))
 HEAD_BYTES: Final = max(len(signature) for signature, *_ in SIGNATURES)
-CHUNK: Final = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -85,12 +84,3 @@ def sniff(head: bytes, name: str) -> str:
         _("The file “%(name)s” is not a PDF, JPEG, PNG or TIFF file (judged by its content).")
         % {"name": name}
     )
-
-
-def sha256_of(stream: IO[bytes]) -> str:
-    stream.seek(0)
-    digest = hashlib.sha256()
-    for chunk in iter(lambda: stream.read(CHUNK), b""):
-        digest.update(chunk)
-    stream.seek(0)
-    return digest.hexdigest()

@@ -11,12 +11,11 @@ live listing per asset) stays the last guard. Nothing is written when a check fa
 from __future__ import annotations
 
 import datetime
-import hashlib
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import PurePath
-from typing import IO, TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Final
 
 from django.conf import settings
 from django.contrib.gis.geos import Point
@@ -46,6 +45,7 @@ from portal.assets.models.warehouse import LIVE_LISTING_STATUSES
 from portal.assets.services.approvals import listed_status
 from portal.core.choices import Confidentiality
 from portal.core.exceptions import PortalError
+from portal.core.files import sha256_of
 from portal.core.services import writing
 from portal.depots.choices import DepotKind
 
@@ -70,7 +70,6 @@ PHOTO_SIGNATURES: Final = (
 LIVE_CONSTRAINT: Final = "assets_listing_one_live_per_asset"
 RECEIPT_MAX: Final = Listing._meta.get_field("receipt_no").max_length
 HEAD_BYTES: Final = 8
-CHUNK: Final = 1 << 20
 
 
 def _refuse_editor(asset: Asset) -> None:
@@ -488,7 +487,7 @@ def _check_photo(upload: UploadedFile) -> dict[str, object]:
         "original_name": name[:200],
         "content_type": content_type,
         "size_bytes": size,
-        "sha256": _sha256(upload),
+        "sha256": sha256_of(upload),
     }
 
 
@@ -506,12 +505,3 @@ def _sniff(head: bytes, name: str) -> str:
     raise PhotoRejectedError(
         _("Photo: “%(name)s” is not a JPEG or PNG image (judged by its content).") % {"name": name}
     )
-
-
-def _sha256(stream: IO[bytes]) -> str:
-    stream.seek(0)
-    digest = hashlib.sha256()
-    for chunk in iter(lambda: stream.read(CHUNK), b""):
-        digest.update(chunk)
-    stream.seek(0)
-    return digest.hexdigest()

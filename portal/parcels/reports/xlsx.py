@@ -15,13 +15,12 @@ from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
-from openpyxl.utils import get_column_letter
 
 from portal.exchange.cells import (
-    column_width,
     formatted_cell,
     header_cell,
     sheet_title,
+    table_sheet,
     text_cell,
 )
 from portal.parcels.campaign import Campaign, Tally
@@ -33,15 +32,6 @@ DATE = "yyyy-mm-dd"
 
 def _text(sheet: Any, value: str | None, *, code: bool = False) -> Any:
     return text_cell(sheet, value or "", code=code)
-
-
-def _sheet(book: Workbook, title: str, headers: list[str]) -> Any:
-    sheet = book.create_sheet(sheet_title(title))
-    for index, header in enumerate(headers):
-        sheet.column_dimensions[get_column_letter(index + 1)].width = column_width(header)
-    sheet.freeze_panes = "A2"
-    sheet.append([header_cell(sheet, header) for header in headers])
-    return sheet
 
 
 def _figures(sheet: Any, tally: Tally) -> list[Any]:
@@ -77,7 +67,7 @@ def _summary(book: Workbook, campaign: Campaign, approval_no: str) -> None:
 
 
 def _divisions(book: Workbook, campaign: Campaign) -> None:
-    sheet = _sheet(
+    sheet = table_sheet(
         book, _("Divisions"), [capfirst(_("division code")), _("Division"), *tally_headers()]
     )
     for tally in campaign.divisions:
@@ -90,7 +80,7 @@ def _divisions(book: Workbook, campaign: Campaign) -> None:
 
 
 def _units(book: Workbook, campaign: Campaign) -> None:
-    sheet = _sheet(
+    sheet = table_sheet(
         book, _("Units"), [capfirst(_("unit")), capfirst(_("division code")), *tally_headers()]
     )
     for tally in campaign.units:
@@ -110,7 +100,7 @@ def _overdue(book: Workbook, campaign: Campaign) -> None:
         _("Days overdue"),
         capfirst(_("assigned officer")),
     ]
-    sheet = _sheet(book, _("Overdue cases"), headers)
+    sheet = table_sheet(book, _("Overdue cases"), headers)
     for case in campaign.overdue_cases:
         building = case.building
         sheet.append(
@@ -128,7 +118,7 @@ def _overdue(book: Workbook, campaign: Campaign) -> None:
 
 
 def _conflicts(book: Workbook, campaign: Campaign) -> None:
-    sheet = _sheet(book, _("Conflicts by kind"), [capfirst(_("kind")), _("Open conflicts")])
+    sheet = table_sheet(book, _("Conflicts by kind"), [capfirst(_("kind")), _("Open conflicts")])
     for kind in campaign.conflict_kinds:
         sheet.append([kind.label, kind.count])
     headers = [
@@ -139,7 +129,7 @@ def _conflicts(book: Workbook, campaign: Campaign) -> None:
         _("Division"),
         capfirst(_("found at")),
     ]
-    sheet = _sheet(book, _("Open conflicts"), headers)
+    sheet = table_sheet(book, _("Open conflicts"), headers)
     for finding in campaign.conflicts:
         sheet.append(
             [
