@@ -17,6 +17,9 @@ from portal.demo.generators.world import DemoUnit, Site, World
 STANDARD_M2 = {(level, rank): area for level, rank, _post, area in SPACE_STANDARDS}
 # Usable area per person is about 1.6 times the office room: service and auxiliary rooms.
 ROOMS_FACTOR = 1.6
+# A unit within the standard is allotted up to this share of its staff's office-room limits
+# times its demand factor (0.85–1.2): most stay under the limit, a few just over it.
+WITHIN_STANDARD = 0.85
 USABLE_SHARE = (0.55, 0.68)
 SIDE_USES = ("office", "service", "auxiliary", "equipment")
 
@@ -25,11 +28,19 @@ def decimal(value: float) -> Decimal:
     return Decimal(f"{value:.2f}")
 
 
-def demand_m2(unit: DemoUnit, rng: np.random.Generator) -> float:
-    """Usable area a unit takes: its staff at the standard, 10% of units well over it."""
+# Per unit: the usable area it takes, and the office-room area of it allotted to it (m²).
+Needs = dict[DemoUnit, tuple[float, float]]
+
+
+def demand_m2(unit: DemoUnit, rng: np.random.Generator) -> tuple[float, float]:
+    """Usable area a unit takes (its building is sized for it: office, service and auxiliary
+    rooms), and the office-room area allotted to it, which the space standard limits: within the
+    standard for most units, well over it for one in ten."""
     office = sum(STANDARD_M2.get((unit.level, r), 9) * n for r, n in unit.staff.items())
-    factor = rng.uniform(1.4, 2.0) if rng.random() < 0.1 else rng.uniform(0.85, 1.2)
-    return office * ROOMS_FACTOR * float(factor)
+    over = rng.random() < 0.1
+    factor = float(rng.uniform(1.4, 2.0) if over else rng.uniform(0.85, 1.2))
+    allotted = office * (factor if over else factor * WITHIN_STANDARD)
+    return office * ROOMS_FACTOR * factor, allotted
 
 
 def _name(site: Site, index: int) -> str:
@@ -76,10 +87,10 @@ def _building(
 
 
 def _occupancies(
-    rng: np.random.Generator, building: Building, needs: dict[DemoUnit, float], main: bool
+    rng: np.random.Generator, building: Building, needs: Needs, main: bool
 ) -> list[Occupancy]:
     usable = float(building.usable_area_m2 or 0)
-    total = sum(needs.values()) or 1.0
+    total = sum(need for need, _allotted in needs.values()) or 1.0
     since = date(max(building.year_built or 2000, 2000), int(rng.integers(1, 13)), 1)
     if not main:
         (unit,) = needs
@@ -98,10 +109,10 @@ def _occupancies(
             building=building,
             staff_by_rank=unit.staff,
             since=since,
-            usable_area_m2=decimal(usable * need / total),
+            usable_area_m2=decimal(min(usable * need / total, allotted)),
             synthetic=True,
         )
-        for unit, need in needs.items()
+        for unit, (need, allotted) in needs.items()
     ]
 
 
@@ -111,13 +122,14 @@ def write_buildings(world: World, rng: np.random.Generator) -> int:
     for unit in world.units:
         if unit.host is not None:
             guests[id(unit.host)].append(unit)
-    planned: list[tuple[Building, dict[DemoUnit, float], bool]] = []
+    planned: list[tuple[Building, Needs, bool]] = []
     for site in world.sites:
         needs = {u: demand_m2(u, rng) for u in [site.unit, *guests[id(site.unit)]]}
         for index in range(len(site.footprints)):
             main = index == 0
-            building = _building(world, rng, site, index, sum(needs.values()) if main else None)
-            planned.append((building, needs if main else {site.unit: 0.0}, main))
+            need = sum(area for area, _allotted in needs.values())
+            building = _building(world, rng, site, index, need if main else None)
+            planned.append((building, needs if main else {site.unit: (0.0, 0.0)}, main))
             site.unit.buildings.append(building)
     Building.objects.bulk_create(b for b, _needs, _main in planned)
     occupancies = [o for b, needs, main in planned for o in _occupancies(rng, b, needs, main)]

@@ -512,3 +512,13 @@ def test_units_post_needs_for_what_the_warehouse_offers(tiny):
     assert set(needs.values_list("category", flat=True)) <= offered
     assert not needs.exclude(delivery_building__managing_unit=F("unit")).exists()
     assert not needs.filter(needed_by__lte=timezone.localdate()).exists()
+
+
+def test_demo_units_are_both_within_and_over_the_space_standard(tiny):
+    from portal.buildings.space import unit_space
+
+    judged = unit_space().filter(over_standard__isnull=False)
+    over = judged.filter(over_standard=True).count()
+    assert judged.count() > 50
+    # Secondary buildings count whole: about two units in five end up over the limit.
+    assert 0.05 < over / judged.count() < 0.5, (over, judged.count())
