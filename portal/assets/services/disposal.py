@@ -11,8 +11,7 @@ listings, marks the assets disposed and writes a custody entry for each.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Iterable, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Final
 
@@ -44,7 +43,7 @@ from portal.assets.models import (
     Listing,
 )
 from portal.assets.services.approvals import chain_for, sign
-from portal.core.exceptions import PortalError
+from portal.assets.services.handover import naming
 from portal.core.services import writing
 from portal.org.choices import Role
 from portal.org.models import Unit
@@ -99,18 +98,6 @@ def _require_administration(unit: Unit) -> None:
         )
 
 
-@contextmanager
-def _naming(asset: Asset) -> Iterator[None]:
-    """Prefix a refusal with the asset's ledger code, so a batch action says which one failed."""
-    try:
-        yield
-    except PortalError as exc:
-        raise type(exc)(
-            _("Asset %(code)s: %(message)s")
-            % {"code": asset.ledger_code, "message": exc.user_message}
-        ) from None
-
-
 def _lock_batch(batch: DisposalBatch, *statuses: BatchStatus, action: str) -> DisposalBatch:
     locked = DisposalBatch.objects.select_for_update().select_related("unit").get(pk=batch.pk)
     if locked.status not in statuses:
@@ -144,7 +131,7 @@ def create_disposal_batch(
             .order_by("pk")
         )
         for listing in locked:
-            with _naming(listing.asset):
+            with naming(listing.asset):
                 _check_batchable(listing, unit)
         batch = DisposalBatch.objects.create(
             code=_next_code(unit),
@@ -271,7 +258,7 @@ def complete_disposal_batch(
         _refuse_strangers(proceeds, items)
         now = timezone.now()
         for item in items:
-            with _naming(item.asset):
+            with naming(item.asset):
                 item.proceeds = _amount(proceeds.get(item.pk), locked.method)
             item.counterparty = (counterparties or {}).get(item.pk, "").strip()[:200]
             item.save(update_fields=["proceeds", "counterparty"])

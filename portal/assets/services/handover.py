@@ -1,8 +1,9 @@
 """What a transfer's writes share, whether one reservation from the warehouse
 (:mod:`~portal.assets.services.transfers`) or a bulk transfer batch
-(:mod:`~portal.assets.services.batches`): the write transaction, the translation of a refused
-transfer constraint into the user's error, the checks on who acts and where the assets go, and
-the handover itself (the asset moved to the receiving unit's ledger, the custody log).
+(:mod:`~portal.assets.services.batches`): the translation of a refused transfer constraint into
+the user's error, the checks on who acts and where the assets go, and the handover itself (the
+asset moved to the receiving unit's ledger, the custody log). Bulk listing and disposal also
+name the asset a refusal is about with :func:`naming`.
 
 It is its own module so that neither of those two imports the other.
 """
@@ -137,3 +138,18 @@ def log_handover(reservations: Sequence[Reservation], by: User, document_no: str
         )
         for reservation in reservations
     )
+
+
+@contextmanager
+def naming(asset: Asset | None) -> Iterator[None]:
+    """Prefix a refusal with the asset's ledger code, so a bulk action says which one failed
+    (``None``: a single action, whose page already names the asset)."""
+    try:
+        yield
+    except PortalError as exc:
+        if asset is None:
+            raise
+        raise type(exc)(
+            _("Asset %(code)s: %(message)s")
+            % {"code": asset.ledger_code, "message": exc.user_message}
+        ) from None

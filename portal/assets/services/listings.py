@@ -11,8 +11,7 @@ live listing per asset) stays the last guard. Nothing is written when a check fa
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import PurePath
 from typing import TYPE_CHECKING, Final
@@ -43,8 +42,8 @@ from portal.assets.models import Asset, CustodyEntry, Listing, ListingPhoto, Res
 from portal.assets.models.transfers import ACTIVE_RESERVATION_STATUSES
 from portal.assets.models.warehouse import LIVE_LISTING_STATUSES
 from portal.assets.services.approvals import listed_status
+from portal.assets.services.handover import naming
 from portal.core.choices import Confidentiality
-from portal.core.exceptions import PortalError
 from portal.core.files import sha256_of
 from portal.core.services import writing
 from portal.depots.choices import DepotKind
@@ -245,25 +244,11 @@ def _publish(
         )
         listings = []
         for asset in locked.filter(pk__in=ids).order_by("pk"):
-            with _naming(asset if name_assets else None):
+            with naming(asset if name_assets else None):
                 if asset.pk not in editable:
                     _refuse_editor(asset)
                 listings.append(_publish_one(asset, terms, by))
     return listings
-
-
-@contextmanager
-def _naming(asset: Asset | None) -> Iterator[None]:
-    """Prefix a refusal with the asset's ledger code, so a bulk action says which one failed."""
-    try:
-        yield
-    except PortalError as exc:
-        if asset is None:
-            raise
-        raise type(exc)(
-            _("Asset %(code)s: %(message)s")
-            % {"code": asset.ledger_code, "message": exc.user_message}
-        ) from None
 
 
 def _publish_one(asset: Asset, terms: _Terms, by: User) -> Listing:
