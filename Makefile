@@ -50,6 +50,8 @@ lint: $(VENV)/installed
 
 bench: export TIANFU_MODE := test
 bench: setup
+	@# The siting benchmark's baseline (PySAL spopt) is only needed here.
+	$(BIN)/python -m pip install -q -c constraints.txt -e '.[dev,bench]'
 	$(BIN)/python -m pytest tests/benchmarks -o python_files='bench_*.py' -q -s
 
 setup: system $(VENV)/installed db migrate messages

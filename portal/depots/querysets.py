@@ -40,3 +40,33 @@ class StockItemQuerySet(ScopedQuerySet):
         """A depot's stock with its alerts, soonest expiry first."""
         soonest = F("expires_on").asc(nulls_last=True)
         return self.filter(depot=depot).with_alerts().order_by(soonest, "category__code", "name")
+
+
+class StockMovementQuerySet(ScopedQuerySet):
+    unit_path = "depot__managing_unit"
+
+
+class AnalysisQuerySet(ScopedQuerySet):
+    """Coverage analyses and siting scenarios belong to the unit that ran them."""
+
+    unit_path = "unit"
+
+
+class CoverageChildQuerySet(ScopedQuerySet):
+    unit_path = "analysis__unit"
+
+
+class ScenarioSiteQuerySet(ScopedQuerySet):
+    unit_path = "scenario__unit"
+
+
+class IncidentQuerySet(ScopedQuerySet):
+    unit_path = "unit"
+
+
+class IncidentChildQuerySet(ScopedQuerySet):
+    unit_path = "incident__unit"
+
+
+class DispatchQuerySet(ScopedQuerySet):
+    unit_path = "incident__unit"

@@ -4,30 +4,18 @@ Jobs go to the ``imports`` queue; the queue lives in PostgreSQL, so a job queued
 transaction as its import record exists exactly when the record does.
 """
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 
-from django.db import close_old_connections
 from procrastinate.contrib.django import app
 
+from portal.core.jobs import fresh_connections
 from portal.exchange import services
 
 QUEUE = "imports"
 
 
-@contextmanager
-def _fresh_connections() -> Iterator[None]:
-    """Jobs run in worker threads that no request cycle cleans up: drop broken or expired
-    connections before and after each job, as Django does around a request."""
-    close_old_connections()
-    try:
-        yield
-    finally:
-        close_old_connections()
-
-
 def _run(step: Callable[[int], object], job_id: int) -> None:
-    with _fresh_connections():
+    with fresh_connections():
         step(job_id)
 
 

@@ -71,6 +71,16 @@ class Listing(RegistryModel):
         related_name="+",
     )
     condition = models.CharField(_("condition"), max_length=8, choices=ConditionGrade)
+    # 平急两用: a dual-use item stocked in a warehouse counts as an emergency reserve of a class.
+    reserve_category = models.ForeignKey(
+        "depots.SupplyCategory",
+        verbose_name=_("dual use: emergency reserve of"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("Serves in peacetime, responds in disasters: counts as this supply class."),
+    )
     original_value = models.DecimalField(_("original value (yuan)"), **MONEY)
     net_value = models.DecimalField(_("net value (yuan)"), **MONEY)
     acquired_on = models.DateField(_("acquired on"), null=True, blank=True)

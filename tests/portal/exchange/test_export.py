@@ -84,7 +84,7 @@ def world():
         "foreign": AssetFactory(holder=fucheng, building=elsewhere),
     }
     depot = DepotFactory(managing_unit=jinjiang)
-    category = SupplyCategory.objects.create(code="1010100", name="帐篷")
+    category = SupplyCategory.objects.get(code="1010100")
     StockItem.objects.create(
         depot=depot,
         category=category,

@@ -35,7 +35,7 @@ def tables():
         valid_to=dt.date(2015, 12, 3),
     )
     CategoryFactory(code="2010100", name="计算机")
-    SupplyCategory.objects.create(code="1010100", name="帐篷")
+    SupplyCategory.objects.get_or_create(code="1010100", defaults={"name": "帐篷"})
 
 
 def template(entity: Entity, tmp_path):

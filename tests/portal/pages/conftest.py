@@ -54,7 +54,7 @@ def county_records(unit: Unit) -> dict:
 
 
 def stock(depot) -> None:
-    category = SupplyCategory.objects.create(code="1010100", name="帐篷")
+    category = SupplyCategory.objects.get(code="1010100")
     today = timezone.localdate()
     StockItem.objects.create(
         depot=depot,

@@ -216,7 +216,7 @@ def grow(county):
         ParcelFactory(holder=unit)
         DepotFactory(managing_unit=unit)
         VehicleFactory(holder=unit)
-        category = SupplyCategory.objects.create(code=f"20101{n:02d}", name=f"物资{n}")
+        category = SupplyCategory.objects.create(code=f"29901{n:02d}", name=f"物资{n}")
         StockItem.objects.create(
             depot=records["depot"], category=category, name="x", quantity=1, unit_of_measure="件"
         )

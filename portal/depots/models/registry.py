@@ -102,6 +102,14 @@ class StockItem(RegistryModel):
     dual_use = models.BooleanField(
         _("dual use"), default=False, help_text=_("Usable in daily work and in emergencies.")
     )
+    unit_volume_m3 = models.DecimalField(
+        _("volume per unit (m³)"),
+        max_digits=10,
+        decimal_places=4,
+        default=0,
+        validators=[MinValueValidator(0)],
+        help_text=_("Storage volume one unit takes, for the depot's capacity use."),
+    )
 
     objects = StockItemQuerySet.as_manager()
 
@@ -112,7 +120,11 @@ class StockItem(RegistryModel):
         constraints = [
             models.UniqueConstraint(
                 fields=["depot", "category", "batch_no"], name="depots_stock_batch_unique"
-            )
+            ),
+            # The last line of defence for concurrent dispatches: stock never goes below zero.
+            models.CheckConstraint(
+                condition=models.Q(quantity__gte=0), name="depots_stock_quantity_nonnegative"
+            ),
         ]
 
     def __str__(self) -> str:
