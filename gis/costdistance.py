@@ -129,6 +129,8 @@ def _window(cost: Surface, rc: IntArray, max_minutes: float) -> _Window:
     cheapest = float(np.nanmin(cost.values)) if np.isfinite(cost.values).any() else math.inf
     if not math.isfinite(max_minutes):
         return _Window(0, cost.shape[0], 0, cost.shape[1])
+    if cheapest <= 0.0:
+        _check_cost(cost.values)
     reach = math.ceil(max_minutes / cheapest) + 1 if math.isfinite(cheapest) else 0
     rows, cols = cost.shape
     return _Window(

@@ -110,6 +110,9 @@ def test_sources_outside_the_grid_and_bad_costs_are_refused() -> None:
         minutes_from(surface(np.ones((2, 2))), [(2, 0)])
     with pytest.raises(ValueError, match="positive"):
         minutes_from(surface([[1.0, 0.0]]), [(0, 0)])
+    # A truncated search sizes its window by the cheapest cell: zero must be refused, not divided.
+    with pytest.raises(ValueError, match="positive"):
+        minutes_from(surface([[1.0, 0.0]]), [(0, 0)], max_minutes=5)
 
 
 def test_grid_graph_is_symmetric_with_hand_weights() -> None:
