@@ -1,6 +1,8 @@
 """Suite-wide rules: a skipped test fails the run, because a skip here means a missing dependency
 (PostGIS, Chromium, GDAL) that CI must not silently paper over."""
 
+from collections.abc import Iterator
+
 import pytest
 
 
@@ -55,3 +57,19 @@ def _fast_password_hashing(request: pytest.FixtureRequest) -> None:
         "django.contrib.auth.hashers.MD5PasswordHasher",
         "django.contrib.auth.hashers.PBKDF2PasswordHasher",
     ]
+
+
+@pytest.fixture
+def empty_queue() -> Iterator[None]:
+    """procrastinate's tables are not Django-managed, so transactional tests do not flush them:
+    start from an empty queue and leave one, or other tests' jobs would run in a worker test
+    (tests/worker.py)."""
+    from django.db import connection
+
+    def empty() -> None:
+        with connection.cursor() as cursor:
+            cursor.execute("DELETE FROM procrastinate_jobs")
+
+    empty()
+    yield
+    empty()

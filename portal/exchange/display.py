@@ -45,14 +45,22 @@ COUNT_LABELS: Final = (
 
 
 def status_payload(job: ImportJob) -> dict[str, Any]:
-    """The JSON the detail page polls: enough to move the bar and to know when to reload."""
+    """The JSON the detail page polls (core/js/progress.js): enough to move the bar and to know
+    when to reload; ``progress`` is None while the file has not said how many rows it holds."""
     counts = job.report.get("counts") or {}
+    done, total = job.rows_done, job.rows_total
+    if total:
+        message = translation.gettext("%(done)s of %(total)s rows read")
+    else:
+        message = translation.gettext("%(done)s rows read") if done else ""
     return {
         "id": job.pk,
         "status": job.status,
         "label": str(job.get_status_display()),
-        "rows_done": job.rows_done,
-        "rows_total": job.rows_total,
+        "progress": min(1.0, done / total) if total else None,
+        "message": message % {"done": done, "total": total},
+        "rows_done": done,
+        "rows_total": total,
         "counts": counts,
         "running": job.running,
     }

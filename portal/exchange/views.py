@@ -31,10 +31,6 @@ from portal.exchange.models import ImportJob, ImportStatus
 from portal.exchange.report import write_report_xlsx
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-JS_STRINGS = {
-    "rows_of": gettext_lazy("{done} of {total} rows read"),
-    "rows": gettext_lazy("{done} rows read"),
-}
 
 
 def refused(request: HttpRequest, exc: PortalError) -> TemplateResponse:
@@ -142,7 +138,6 @@ class ImportDetailView(VisibleJobMixin, DetailView):  # type: ignore[type-arg]
             report_view=_report_view(report) if report else None,
             preview=display.preview_of(job),
             status=display.status_payload(job),
-            js_strings=JS_STRINGS,
             may_confirm=job.status == ImportStatus.CHECKED and job.user_id == self.request.user.pk,
             **kwargs,
         )

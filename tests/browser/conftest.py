@@ -13,6 +13,8 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Page, Request, sync_playwright
 
+from tests.factories import PASSWORD
+
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
@@ -39,7 +41,7 @@ def browser() -> Iterator[Browser]:
 
 
 class PageWatch:
-    """Console errors, failed requests and requests to other hosts seen by a page."""
+    """Script and console errors, failed requests and requests to other hosts seen by a page."""
 
     def __init__(self, origin: str) -> None:
         self.origin = origin
@@ -66,9 +68,19 @@ def page(browser: Browser, live_server, request) -> Iterator[Page]:
     new_page.on("console", watch.console)
     new_page.on("request", watch.request)
     new_page.on("requestfailed", watch.failed)
+    new_page.on("pageerror", lambda error: watch.problems.append(f"page error: {error}"))
     new_page.watch = watch  # type: ignore[attr-defined]
     yield new_page
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     new_page.screenshot(path=ARTIFACTS / f"{request.node.name}.png", full_page=True)
     context.close()
     assert watch.problems == [], watch.problems
+
+
+def sign_in(page: Page, live_server, user, path: str) -> None:
+    """Sign ``user`` in through the login form (in Chinese) and land on ``path``."""
+    page.goto(f"{live_server.url}/accounts/login/?next={path}")
+    page.get_by_label("用户名").fill(user.username)
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url(f"{live_server.url}{path}")

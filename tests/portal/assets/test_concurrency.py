@@ -10,14 +10,11 @@ it (a writer that took no lock inserts first; the request still gets "already re
 """
 
 import threading
-import time
-from collections.abc import Callable
 from decimal import Decimal
 
 import pytest
 from django.apps import apps
 from django.db import IntegrityError, connection, transaction
-from django.utils import translation
 
 from portal.assets.choices import AssetStatus, ListingStatus, ReservationStatus
 from portal.assets.exceptions import AlreadyReservedError, WarehouseStateError
@@ -25,6 +22,7 @@ from portal.assets.models import Asset, CustodyEntry, Listing, Reservation
 from portal.assets.services.batches import add_to_batch, create_batch
 from portal.assets.services.handover import translate_integrity_error
 from portal.assets.services.transfers import cancel_reservation, hand_over, reserve_listing
+from tests.concurrency import Request, race, split
 from tests.portal.assets.transfer_data import (
     approve_all,
     asset,
@@ -43,75 +41,9 @@ def w():
     return world()
 
 
-def race(*calls: Callable[[], object]) -> list[object]:
-    """Run each call in its own thread and connection, all released at once; their outcomes."""
-    barrier = threading.Barrier(len(calls))
-    outcomes: list[object] = [None] * len(calls)
-
-    def run(index: int, call: Callable[[], object]) -> None:
-        try:
-            with translation.override("en"):
-                barrier.wait()
-                outcomes[index] = call()
-        except Exception as exc:  # the loser's error is what the tests check
-            outcomes[index] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=pair) for pair in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return outcomes
-
-
-class Request(threading.Thread):
-    """One request in its own connection, whose backend can be watched while it waits."""
-
-    def __init__(self, call: Callable[[], object]) -> None:
-        super().__init__()
-        self.call = call
-        self.connected = threading.Event()
-        self.pid = 0
-        self.outcome: object = None
-
-    def run(self) -> None:
-        try:
-            with translation.override("en"):
-                with connection.cursor() as cursor:
-                    cursor.execute("SELECT pg_backend_pid()")
-                    self.pid = cursor.fetchone()[0]
-                self.connected.set()
-                self.outcome = self.call()
-        except Exception as exc:
-            self.outcome = exc
-        finally:
-            self.connected.set()
-            connection.close()
-
-    def blocked(self) -> bool:
-        """Wait until PostgreSQL reports this request waiting on a lock (True), or it ends."""
-        self.connected.wait()
-        with connection.cursor() as cursor:
-            while self.is_alive():
-                cursor.execute("SELECT cardinality(pg_blocking_pids(%s)) > 0", [self.pid])
-                if cursor.fetchone()[0]:
-                    return True
-                time.sleep(0.005)
-        return False
-
-
 def stale(model, pk, count=2):
     """Copies of a row read before the race, as two browsers would have loaded the page."""
     return [model.objects.get(pk=pk) for _ in range(count)]
-
-
-def split(outcomes, kind):
-    winners = [o for o in outcomes if isinstance(o, kind)]
-    losers = [o for o in outcomes if not isinstance(o, kind)]
-    assert (len(winners), len(losers)) == (1, 1), outcomes
-    return winners[0], losers[0]
 
 
 # -- reservations ------------------------------------------------------------------------------

@@ -4,27 +4,25 @@ what, the downloads, and one run through the real procrastinate worker."""
 from __future__ import annotations
 
 import csv
-import gc
 import io
 import json
-import threading
 from pathlib import Path
 
 import openpyxl
 import pyogrio
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
 from django.urls import reverse
 from django.utils import translation
 from procrastinate.contrib.django.models import ProcrastinateJob
 
 from portal.assets.models import Asset
-from portal.exchange import services
+from portal.exchange import display, services
 from portal.exchange.entities import ASSETS
 from portal.exchange.models import ImportJob, ImportStatus
 from portal.org.choices import Role
 from tests.factories import AssetFactory, UserFactory
+from tests.worker import run_worker
 
 # Progress is written on the "progress" alias, a mirror of the default database in tests.
 pytestmark = pytest.mark.django_db(databases="__all__")
@@ -116,7 +114,7 @@ def test_queued_job_page_polls_its_status(client, officer, holder):
     page = client.get(job.get_absolute_url()).content.decode()
     assert "<progress" in page
     assert 'data-running="true"' in page
-    assert "exchange/js/import.js" in page
+    assert "core/js/progress.js" in page
     assert "<script>" not in page.replace("</script>", "")
     assert reverse("exchange:import_status", args=[job.pk]) in page
     assert "计算机0" in page, "the preview decodes the file before the check has run"
@@ -177,6 +175,17 @@ def test_status_json_reports_progress_and_counts(client, officer, checked):
     assert {"rows_done", "rows_total"} <= set(body)
     assert body["counts"]["create"] == 3
     assert body["label"] == zh("checked: ready to import")
+
+
+def test_status_json_gives_the_fraction_and_the_rows_read(checked):
+    """What core/js/progress.js shows: a fraction once the file says how many rows it holds."""
+    checked.rows_done, checked.rows_total = 500, 2000
+    with translation.override("en"):
+        body = display.status_payload(checked)
+        assert (body["progress"], body["message"]) == (0.25, "500 of 2000 rows read")
+        checked.rows_total = None  # a CSV: the total is known once it is read
+        body = display.status_payload(checked)
+    assert (body["progress"], body["message"]) == (None, "500 rows read")
 
 
 def test_report_downloads_as_xlsx(client, officer, checked):
@@ -273,45 +282,11 @@ def test_list_offers_an_export_and_a_template_per_record_type(client, officer, c
         assert reverse("exchange:import_template", args=[name]) in page
 
 
-@pytest.fixture
-def empty_queue():
-    """procrastinate's tables are not Django-managed, so transactional tests do not flush them:
-    start from an empty queue and leave one, or other tests' jobs would run here."""
-
-    def empty() -> None:
-        with connection.cursor() as cursor:
-            cursor.execute("DELETE FROM procrastinate_jobs")
-
-    empty()
-    yield
-    empty()
-
-
-def run_worker() -> None:
-    """Run the imports queue until it is empty, as `manage.py procrastinate worker` would: with
-    the psycopg connector (Django's connector hands JSON back as text) and in a thread of its
-    own, since asyncio.run refuses to start inside a running event loop (Playwright's)."""
-    from procrastinate.contrib.django import app
-
-    def work() -> None:
-        with app.replace_connector(app.connector.get_worker_connector()):
-            app.run_worker(
-                queues=["imports"], wait=False, install_signal_handlers=False, listen_notify=False
-            )
-
-    thread = threading.Thread(target=work)
-    thread.start()
-    thread.join(timeout=60)
-    # The job ran in worker threads whose Django connections outlive them until collected;
-    # free them so the test database can be dropped.
-    gc.collect()
-
-
 @pytest.mark.django_db(transaction=True, databases="__all__")
 def test_the_procrastinate_worker_checks_a_queued_upload(officer, holder, empty_queue):
     content = SimpleUploadedFile("台账.csv", asset_csv(holder), content_type="text/csv")
     job = services.create_import(content, by=officer, entity="assets")
-    run_worker()
+    run_worker("imports", timeout=60)
     job.refresh_from_db()
     assert job.status == ImportStatus.CHECKED, json.dumps(job.report, ensure_ascii=False)
     assert job.rows_done == 3

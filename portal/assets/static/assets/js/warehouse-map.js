@@ -1,7 +1,7 @@
-/* What the warehouse's small maps share: reading their json_script data, drawing points with a
- * tooltip and a link, a map fitted to what it draws, and the offline basemap (division
- * boundaries from the registry) underneath. Loaded before warehouse.js and needs.js; nothing is
- * fetched from another host. */
+/* What the small maps of the warehouse and depot pages share: reading their json_script data,
+ * drawing points with a tooltip and a link, a map fitted to what it draws, and the offline
+ * basemap (division boundaries from the registry) underneath. Loaded before warehouse.js,
+ * needs.js, scenario-map.js and incidents.js; nothing is fetched from another host. */
 (function () {
   "use strict";
 
@@ -17,12 +17,20 @@
     return { type: "FeatureCollection", features: features };
   }
 
+  /* Registry text as a tooltip: Leaflet puts a string tooltip into innerHTML, so a name such as
+   * "<img onerror=…>" would run; an element holding the text as text cannot. */
+  function textTooltip(text) {
+    var element = document.createElement("span");
+    element.textContent = text;
+    return element;
+  }
+
   function points(features, style) {
     return window.L.geoJSON(collection(features), {
       pointToLayer: function (feature, latlng) { return window.L.circleMarker(latlng, style); },
       onEachFeature: function (feature, layer) {
         var properties = feature.properties || {};
-        if (properties.label) { layer.bindTooltip(properties.label); }
+        if (properties.label) { layer.bindTooltip(textTooltip(properties.label)); }
         if (properties.url) {
           layer.on("click", function () { window.location.assign(properties.url); });
         }
@@ -40,20 +48,28 @@
     });
   }
 
-  /* A map in ``element`` showing what ``fill(group)`` adds, over the basemap of ``data``. */
-  function show(element, data, fill) {
+  /* A map in ``element`` over the basemap of ``data``; its caller sets the view. */
+  function base(element, data) {
     var map = window.L.map(element, { scrollWheelZoom: false, zoomSnap: 0.5 });
     map.attributionControl.setPrefix("Leaflet");
     if (data.attribution) { map.attributionControl.addAttribution(data.attribution); }
+    underlay(map, data.basemap);
+    return map;
+  }
+
+  /* A map in ``element`` showing what ``fill(group)`` adds (zoomed in to ``maxZoom`` at most),
+   * over the basemap of ``data``. */
+  function show(element, data, fill, maxZoom) {
+    var map = base(element, data);
     var group = window.L.featureGroup().addTo(map);
     fill(group);
     var bounds = group.getBounds();
     if (bounds.isValid()) {
-      map.fitBounds(bounds, { maxZoom: 15, padding: [20, 20] });
+      map.fitBounds(bounds, { maxZoom: maxZoom || 15, padding: [20, 20] });
     } else {
       map.setView(SICHUAN, 6);
     }
-    underlay(map, data.basemap);
+    return map;
   }
 
   /* Run ``draw(element, data)`` for each element carrying ``attribute`` once the page is read. */
@@ -72,5 +88,8 @@
     }
   }
 
-  window.TianfuWarehouseMap = { collection: collection, points: points, show: show, each: each };
+  window.TianfuWarehouseMap = {
+    SICHUAN: SICHUAN, collection: collection, points: points, base: base, show: show, each: each,
+    textTooltip: textTooltip
+  };
 })();

@@ -36,7 +36,12 @@
       },
       onEachFeature: function (feature, layer) {
         var label = feature.properties && feature.properties.label;
-        if (label) { layer.bindTooltip(label); }
+        if (label) {
+          // As text: Leaflet puts a string tooltip into innerHTML, and labels are registry text.
+          var text = document.createElement("span");
+          text.textContent = label;
+          layer.bindTooltip(text);
+        }
       }
     });
   }
