@@ -12,7 +12,12 @@ from portal.assets.api.views import (
     NeedViewSet,
 )
 from portal.buildings.api.views import BuildingViewSet, OccupancyViewSet, SpaceStandardViewSet
-from portal.depots.api.views import DepotViewSet, StockItemViewSet, SupplyCategoryViewSet
+from portal.depots.api.views import (
+    DepotViewSet,
+    StockItemViewSet,
+    StockMovementViewSet,
+    SupplyCategoryViewSet,
+)
 from portal.exchange.api import ExportView, ImportViewSet
 from portal.fleet.api.views import VehicleViewSet
 from portal.org.api.views import CooperationRegionViewSet, DivisionViewSet, UnitViewSet
@@ -32,6 +37,7 @@ for prefix, viewset, basename in (
     ("warehouse-needs", NeedViewSet, "need"),
     ("depots", DepotViewSet, "depot"),
     ("stock-items", StockItemViewSet, "stockitem"),
+    ("stock-movements", StockMovementViewSet, "stockmovement"),
     ("vehicles", VehicleViewSet, "vehicle"),
     ("divisions", DivisionViewSet, "division"),
     ("cooperation-regions", CooperationRegionViewSet, "cooperationregion"),

@@ -9,11 +9,13 @@ the row ids, so a load with the same seed gives the same warehouse.
 # "in the warehouse" physically, stocked in the nearest public asset warehouse. Classified
 # assets are never shared. Published within the last ``spread`` days; a listing whose screening
 # period has ended unclaimed has moved to disposal, as the nightly job would have done.
+# Stocked-in items that serve in disasters too (generators, radios…, named by asset name) are
+# flagged dual use with their emergency supply class: they count as the depot's reserves.
 LISTINGS = """
 INSERT INTO assets_listing (synthetic, created_at, updated_at, asset_id, holder_id, reason,
     explanation, mode, depot_id, receipt_no, stocked_in_at, geom, division_id, category_id,
     condition, original_value, net_value, acquired_on, share_prefix, status, published_at,
-    published_by_id, screening_ends_on, closed_at)
+    published_by_id, screening_ends_on, closed_at, reserve_category_id)
 SELECT true, p.published_at, p.published_at, a.id, a.holder_id, p.reason,
        (%(explanations)s::text[])[p.reason_no], p.mode, w.id,
        CASE WHEN w.id IS NULL THEN '' ELSE 'RK-' || to_char(p.published_at, 'YYYYMMDD') || '-'
@@ -24,7 +26,11 @@ SELECT true, p.published_at, p.published_at, a.id, a.holder_id, p.reason,
        CASE WHEN a.status = 'reserved' THEN 'reserved'
             WHEN p.published_at::date + %(screening_days)s < %(today)s THEN 'disposal'
             ELSE 'published' END,
-       p.published_at, NULL, p.published_at::date + %(screening_days)s, NULL
+       p.published_at, NULL, p.published_at::date + %(screening_days)s, NULL,
+       (SELECT s.id FROM depots_supplycategory s
+          JOIN unnest(%(reserve_names)s::text[], %(reserve_codes)s::text[]) r(name, code)
+            ON r.code = s.code
+         WHERE w.id IS NOT NULL AND r.name = a.name)
   FROM assets_asset a
   JOIN org_unit u ON u.id = a.holder_id
   LEFT JOIN buildings_building b ON b.id = a.building_id

@@ -7,7 +7,7 @@ import pgtrigger
 from django.contrib.auth import get_user_model
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models import Model, QuerySet
+from django.db.models import Model, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from portal.assets.models import (
@@ -24,7 +24,17 @@ from portal.assets.models import (
 )
 from portal.buildings.models import Building, Floor, Occupancy, SpaceStandard
 from portal.demo.exceptions import DemoDataError
-from portal.depots.models import Depot, StockItem, SupplyCategory
+from portal.depots.models import (
+    CoverageAnalysis,
+    Depot,
+    Dispatch,
+    DispatchLine,
+    Incident,
+    SitingScenario,
+    StockItem,
+    StockMovement,
+    SupplyCategory,
+)
 from portal.fleet.models import Vehicle
 from portal.org.models import AdminDivision, CooperationRegion, Unit
 from portal.parcels.models import Certificate, Parcel, Right, SourceDocument, TitleCase
@@ -115,6 +125,25 @@ def _delete_warehouse_records() -> None:
     PurchaseRequest.objects.filter(need__synthetic=True).delete()
 
 
+def _delete_stock_movements() -> None:
+    """The stock log of demo depots, whoever recorded it: append-only like the custody log, so
+    its trigger is set aside for the demo's own world alone."""
+    with pgtrigger.ignore("depots.StockMovement:append_only"):
+        StockMovement.objects.filter(depot__synthetic=True).delete()
+
+
+def _delete_depot_work() -> None:
+    """Dispatches from demo stock, incidents and analyses of demo units, and analyses that
+    counted demo depots: whoever ran them, they describe the demo's world and go with it."""
+    DispatchLine.objects.filter(stock_item__depot__synthetic=True).delete()
+    Dispatch.objects.filter(Q(incident__unit__synthetic=True) | Q(lines__isnull=True)).delete()
+    Incident.objects.filter(unit__synthetic=True).delete()
+    CoverageAnalysis.objects.filter(
+        Q(unit__synthetic=True) | Q(depot_rows__depot__synthetic=True)
+    ).delete()
+    SitingScenario.objects.filter(unit__synthetic=True).delete()
+
+
 def delete_synthetic() -> dict[str, int]:
     """Delete every synthetic row, the demo cases' files and the synthetic units' accounts.
 
@@ -122,6 +151,8 @@ def delete_synthetic() -> dict[str, int]:
     """
     _delete_files_on_commit()
     _delete_warehouse_records()
+    _delete_stock_movements()
+    _delete_depot_work()
     deleted = {}
     for model in SYNTHETIC_MODELS[:-2]:
         deleted[model._meta.label] = _delete(model.objects.filter(synthetic=True))

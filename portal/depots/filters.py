@@ -2,8 +2,8 @@ import django_filters
 from django.utils.translation import gettext_lazy as _
 
 from portal.core.filters import BBoxFilter, IntersectsFilter, NearFilter, RegistryFilterSet
-from portal.depots.choices import DepotKind
-from portal.depots.models import Depot, StockItem, SupplyCategory
+from portal.depots.choices import DepotKind, MovementKind
+from portal.depots.models import Depot, StockItem, StockMovement, SupplyCategory
 
 
 class DepotFilterSet(RegistryFilterSet):
@@ -46,4 +46,29 @@ class SupplyCategoryFilterSet(django_filters.FilterSet):
 
     class Meta:
         model = SupplyCategory
+        fields: list[str] = []
+
+
+class StockMovementFilterSet(django_filters.FilterSet):
+    """The stock movement log, shared by the API and the depot's movement page."""
+
+    depot = django_filters.CharFilter(field_name="depot__code", label=_("depot code"))
+    kind = django_filters.MultipleChoiceFilter(choices=MovementKind.choices, label=_("kind"))
+    category = django_filters.CharFilter(
+        field_name="stock_item__category__code",
+        lookup_expr="startswith",
+        label=_("supply category code"),
+    )
+    occurred_after = django_filters.DateFilter(
+        field_name="occurred_on", lookup_expr="gte", label=_("on or after")
+    )
+    occurred_before = django_filters.DateFilter(
+        field_name="occurred_on", lookup_expr="lte", label=_("on or before")
+    )
+    document_no = django_filters.CharFilter(
+        field_name="document_no", lookup_expr="icontains", label=_("document number")
+    )
+
+    class Meta:
+        model = StockMovement
         fields: list[str] = []

@@ -1,9 +1,11 @@
-from django.urls import path
-
-from portal.depots import views
+from portal.depots.views import coverage, depots, incidents, scenarios, stock
 
 app_name = "depots"
 
-urlpatterns = [
-    path("depots/<int:pk>/", views.DepotDetailView.as_view(), name="depot_detail"),
-]
+urlpatterns = (
+    depots.urlpatterns
+    + stock.urlpatterns
+    + coverage.urlpatterns
+    + scenarios.urlpatterns
+    + incidents.urlpatterns
+)

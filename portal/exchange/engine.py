@@ -62,7 +62,7 @@ def run_import(
                 source,
                 mapping,
                 report,
-                _Options(by=by, repair=repair, commit=commit, history=history),
+                _Options(by=by, repair=repair, commit=commit, history=history, job_id=job_id),
                 progress=progress,
             )
             if commit and not report.ok:
@@ -82,6 +82,7 @@ class _Options:
     repair: bool
     commit: bool
     history: Any  # the entered pghistory context, which COPY must pass on to the triggers
+    job_id: int | None = None
 
 
 def _pass(
@@ -106,7 +107,11 @@ def _pass(
     )
     headers = {c.key: h for h, c in mapping.items()}
     classifier = Classifier(entity, by=options.by, headers=headers, crs_label=report.crs)
-    writing = Writer(entity, history=options.history) if options.commit else nullcontext()
+    writing = (
+        Writer(entity, history=options.history, by=options.by, job_id=options.job_id)
+        if options.commit
+        else nullcontext()
+    )
     with writing as writer:
         if writer is not None:
             writer.immediate_constraints()

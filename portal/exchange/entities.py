@@ -19,6 +19,7 @@ from django.utils.translation import pgettext_lazy
 from portal.assets.models import Asset, AssetCategory
 from portal.buildings.models import Building, Occupancy
 from portal.depots.models import Depot, StockItem, SupplyCategory
+from portal.depots.services.stock_import import log_import
 from portal.exchange.columns import CellError, Column, Ref
 from portal.fleet.models import Vehicle
 from portal.org.models import AdminDivision, Unit
@@ -26,6 +27,12 @@ from portal.parcels.models import Parcel
 
 # A row check sees the converted values by model field name and raises CellError for a column.
 RowCheck = Callable[[dict[str, Any]], tuple[str, CellError] | None]
+# What a commit records besides the rows, in its transaction: called with a batch's new records
+# (once written) and its changes as (id, changed values) (before they are written), the user and
+# the import job's id.
+WriteHook = Callable[
+    [list[dict[str, Any]], list[tuple[int, dict[str, Any]]], Any, int | None], None
+]
 
 
 @dataclass(frozen=True)
@@ -50,6 +57,7 @@ class Entity:
     # Geometry read from a text column (a building's footprint as WKT beside its point): an
     # import-only column, since exports write it through their geometry layout.
     wkt_columns: tuple[Column, ...] = ()
+    on_write: WriteHook | None = None
 
     def column(self, key: str) -> Column:
         return next(c for c in self.columns if c.key == key)
@@ -277,6 +285,7 @@ STOCK = Entity(
         Column("dual_use", "dual_use"),
     ),
     key=("depot", "category", "batch_no"),
+    on_write=log_import,  # the stock log must rebuild every batch's quantity
 )
 
 VEHICLES = Entity(

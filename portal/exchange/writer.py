@@ -86,10 +86,13 @@ def _targets(model: type[models.Model]) -> list[_Target] | None:
 
 
 class Writer:
-    def __init__(self, entity: Entity, *, history: Any = None) -> None:
+    def __init__(
+        self, entity: Entity, *, history: Any = None, by: Any = None, job_id: int | None = None
+    ) -> None:
         self.entity = entity
         self.model: type[models.Model] = entity.model
         self.history = history  # the entered pghistory.context, recorded by COPY's triggers
+        self.by, self.job_id = by, job_id  # for the entity's write hook
         self.connection: BaseDatabaseWrapper = transaction.get_connection()
         self.targets = _targets(self.model)
         self._pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="import-copy")
@@ -128,6 +131,10 @@ class Writer:
             objects = [self.model(**self._geos(attrs)) for attrs in new]
             self.model._base_manager.bulk_create(objects, batch_size=STATEMENT_ROWS)
         changed = [d for d in decisions if d.action == "update"]
+        hook = self.entity.on_write
+        if hook is not None and (new or changed):
+            self.wait()
+            hook(new, [(d.pk, d.attrs) for d in changed], self.by, self.job_id)
         if changed:
             self.wait()
             self._update(changed)

@@ -1,6 +1,12 @@
-"""Emergency depots and public asset warehouses run by the offices administrations, with stock."""
+"""Emergency depots and public asset warehouses run by the offices administrations, with stock.
 
-from datetime import timedelta
+Every batch comes with the receipt that stocked it in (its opening movement, numbered
+``RK-<depot code>-<n>``, no scanned paper), so the movement log rebuilds the stock from the start.
+"""
+
+from collections.abc import Iterator
+from datetime import date, timedelta
+from decimal import Decimal
 
 import numpy as np
 from django.contrib.gis.geos import Point
@@ -11,7 +17,8 @@ from portal.demo.data.items import SUPPLY_KINDS
 from portal.demo.generators.buildings import decimal
 from portal.demo.generators.layout import jittered
 from portal.demo.generators.world import DemoUnit, World
-from portal.depots.models import Depot, StockItem, SupplyCategory
+from portal.depots.choices import MovementKind
+from portal.depots.models import Depot, StockItem, StockMovement, SupplyCategory
 
 KINDS = (
     ("emergency", 0.55, "YJ", "应急物资储备库"),
@@ -21,6 +28,32 @@ KINDS = (
 RADIUS_M = 5_000.0
 EXPIRING_SOON = 0.15
 BELOW_MINIMUM = 0.12
+# Storage volume of one unit (m³) by supply class, as packed for storage: a 12 m² relief tent
+# in its bag, a case of 24 bottles of water, an empty sandbag, a square metre of geotextile…
+UNIT_VOLUME_M3 = {
+    "1010101": "0.15",
+    "1010102": "0.25",
+    "1010200": "0.08",
+    "1020100": "0.05",
+    "1020200": "0.03",
+    "1020300": "0.02",
+    "1030100": "0.02",
+    "1030200": "0.03",
+    "1040100": "0.0005",
+    "1040200": "0.003",
+    "2010100": "0.005",
+    "2010200": "0.03",
+    "2020100": "3.5",
+    "2020200": "0.1",
+    "2030100": "2.0",
+    "2030200": "1.5",
+    "2040100": "0.002",
+    "3010100": "0.0005",
+    "3010200": "0.002",
+    "3010300": "0.01",
+    "3020100": "0.5",
+    "3020200": "0.03",
+}
 
 
 def _location(world: World, rng: np.random.Generator, unit: DemoUnit) -> tuple[float, float, str]:
@@ -76,6 +109,7 @@ def _stock(rng: np.random.Generator, depot: Depot, categories: dict[str, SupplyC
             expires_on=expires,
             minimum_level=decimal(max(1, round(float(minimum)))),
             dual_use=warehouse or rng.random() < 0.2,
+            unit_volume_m3=Decimal(UNIT_VOLUME_M3[kind.category]),
             synthetic=True,
         )
 
@@ -91,4 +125,24 @@ def write_depots(world: World, rng: np.random.Generator) -> int:
     categories = {c.code: c for c in SupplyCategory.objects.all()}
     items = [item for depot in world.depots for item in _stock(rng, depot, categories)]
     StockItem.objects.bulk_create(items)
-    return len(world.depots) + len(items)
+    movements = StockMovement.objects.bulk_create(_opening_receipts(rng, items))
+    return len(world.depots) + len(items) + len(movements)
+
+
+def _opening_receipts(rng: np.random.Generator, items: list[StockItem]) -> Iterator[StockMovement]:
+    """The receipt of each batch, in the year its batch number names, never after today."""
+    today = timezone.localdate()
+    numbers: dict[int, int] = {}
+    for item in items:
+        number = numbers[item.depot_id] = numbers.get(item.depot_id, 0) + 1
+        received = date(int(item.batch_no[:4]), 1, 1) + timedelta(days=int(rng.integers(0, 365)))
+        yield StockMovement(
+            stock_item=item,
+            depot_id=item.depot_id,
+            kind=MovementKind.RECEIPT,
+            change=item.quantity,
+            balance=item.quantity,
+            document_no=f"RK-{item.depot.code}-{number}",
+            counterparty="",
+            occurred_on=min(received, today),
+        )

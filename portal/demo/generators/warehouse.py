@@ -12,6 +12,15 @@ from portal.demo.generators.world import World
 
 PUBLISHED_WITHIN_DAYS = 30
 UNITS_PER_NEED = 4
+# 平急两用: the stocked-in assets that also serve in disasters, by asset name, and the emergency
+# supply class they count as (portal/demo/data/items.py names the assets).
+DUAL_USE_RESERVES = (
+    ("柴油发电机组", "2030100"),  # generator sets
+    ("不间断电源", "2030000"),  # emergency power
+    ("对讲机", "2040000"),  # emergency communications
+    ("视频会议终端", "2040000"),  # a command post's video link
+    ("被装", "1020000"),  # bedding and clothing
+)
 
 
 def write_warehouse(world: World, _rng: object) -> int:
@@ -25,6 +34,8 @@ def write_warehouse(world: World, _rng: object) -> int:
         "screening_days": settings.TIANFU_SCREENING_DAYS,
         "spread": PUBLISHED_WITHIN_DAYS,
         "every": UNITS_PER_NEED,
+        "reserve_names": [name for name, _code in DUAL_USE_RESERVES],
+        "reserve_codes": [code for _name, code in DUAL_USE_RESERVES],
     }
     written = 0
     with connection.cursor() as cursor:

@@ -808,7 +808,7 @@ class Migration(migrations.Migration):
             model_name="depotcoverage",
             name="depot",
             field=models.ForeignKey(
-                on_delete=django.db.models.deletion.CASCADE,
+                on_delete=django.db.models.deletion.PROTECT,
                 related_name="+",
                 to="depots.depot",
                 verbose_name="depot",

@@ -88,8 +88,9 @@ class DepotCoverage(models.Model):
     analysis = models.ForeignKey(
         CoverageAnalysis, on_delete=models.CASCADE, related_name="depot_rows"
     )
+    # A finished analysis is a record of its day: a depot it counted cannot be deleted under it.
     depot = models.ForeignKey(
-        Depot, verbose_name=_("depot"), on_delete=models.CASCADE, related_name="+"
+        Depot, verbose_name=_("depot"), on_delete=models.PROTECT, related_name="+"
     )
     radius_area = models.MultiPolygonField(_("area within radius"), srid=4490)
     time_area = models.MultiPolygonField(

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.contrib.gis.db import models
 from django.core.validators import MinValueValidator, RegexValidator
 from django.urls import reverse
@@ -132,3 +134,20 @@ class StockItem(RegistryModel):
 
     def natural_key(self) -> tuple[str, str, str]:
         return (self.depot.code, self.category.code, self.batch_no)
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Saving a stored batch in full (an API update, the admin: ``save_record``) writes
+        every column but ``quantity`` and ``depot``, then reads them back. The instance was
+        loaded before the request's changes, and a movement since (an issue, a dispatch) may
+        have changed the quantity: writing the loaded one back would undo it while the log
+        keeps it. The stock services change them with the row locked and name them in
+        ``update_fields``."""
+        if self._state.adding or kwargs.get("update_fields") is not None:
+            super().save(*args, **kwargs)
+            return
+        kept = {"quantity", "depot"}
+        fields = [
+            f.name for f in self._meta.concrete_fields if not f.primary_key and f.name not in kept
+        ]
+        super().save(*args, **{**kwargs, "update_fields": fields})
+        self.refresh_from_db(fields=sorted(kept))

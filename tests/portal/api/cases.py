@@ -20,11 +20,13 @@ from tests.factories import (
     CategoryFactory,
     DepotFactory,
     ParcelFactory,
+    StockItemFactory,
+    SupplyCategoryFactory,
     UnitFactory,
     VehicleFactory,
     credit_code,
 )
-from tests.portal.api.conftest import OccupancyFactory, StockItemFactory, SupplyCategoryFactory
+from tests.portal.api.conftest import OccupancyFactory
 
 
 def point(unit: Unit, dx: float = 0.0) -> dict[str, Any]:
@@ -51,6 +53,8 @@ class Case:
     geo: bool = True
     # A body whose owning unit is ``other`` while any other reference stays in ``own`` scope.
     foreign: Callable[[Unit, Unit], dict[str, Any]] | None = None
+    # How the 403 for such a body begins (a stock batch is refused by the stock service).
+    refusal: str = "You may not change records of this unit."
 
     def foreign_body(self, own: Unit, other: Unit) -> dict[str, Any]:
         return self.foreign(own, other) if self.foreign else self.body(other)
@@ -158,9 +162,12 @@ CASES = [
             "name": "折叠床",
             "quantity": "40",
             "unit_of_measure": "张",
+            "document_no": "RK-API-0001",  # a POST is the batch's receipt
         },
-        change={"quantity": "55.00"},
+        # The quantity changes only by stock movements (see tests/portal/depots/test_stock_api.py).
+        change={"minimum_level": "55.00"},
         geo=False,
+        refusal="You may not record stock movements of",
     ),
     Case(
         "vehicle",

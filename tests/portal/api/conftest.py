@@ -7,30 +7,8 @@ import pytest
 from django.test import Client
 
 from portal.buildings.models import Occupancy
-from portal.depots.models import StockItem, SupplyCategory
 from portal.org.choices import Role
-from tests.factories import BuildingFactory, DepotFactory, UnitFactory, UserFactory
-
-
-class SupplyCategoryFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = SupplyCategory
-        django_get_or_create = ("code",)
-
-    code = "1010102"
-    name = "帐篷"
-
-
-class StockItemFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = StockItem
-
-    depot = factory.SubFactory(DepotFactory)
-    category = factory.SubFactory(SupplyCategoryFactory)
-    name = "棉帐篷"
-    batch_no = factory.Sequence(lambda n: f"B{n:04d}")
-    quantity = Decimal("100")
-    unit_of_measure = "顶"
+from tests.factories import BuildingFactory, UnitFactory, UserFactory
 
 
 class OccupancyFactory(factory.django.DjangoModelFactory):

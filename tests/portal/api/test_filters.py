@@ -6,9 +6,14 @@ import pytest
 from django.contrib.gis.geos import Point
 
 from portal.org.choices import Role
-from tests.factories import AssetFactory, BuildingFactory, CategoryFactory, VehicleFactory
+from tests.factories import (
+    AssetFactory,
+    BuildingFactory,
+    CategoryFactory,
+    StockItemFactory,
+    VehicleFactory,
+)
 from tests.portal.api.cases import ids
-from tests.portal.api.conftest import StockItemFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -9,6 +9,7 @@ from types import SimpleNamespace
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.gis.geos import MultiPolygon
 from django.core.files.storage import default_storage
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -31,7 +32,16 @@ from portal.demo.management.commands.load_demo import Command as LoadDemoCommand
 from portal.demo.scales import SCALES
 from portal.demo.services import load_demo
 from portal.demo.synthetic import SYNTHETIC_MODELS, delete_synthetic
-from portal.depots.models import Depot, StockItem
+from portal.depots.models import (
+    CoverageAnalysis,
+    Depot,
+    DepotCoverage,
+    Dispatch,
+    DispatchLine,
+    Incident,
+    IncidentNeed,
+    StockItem,
+)
 from portal.fleet.models import Vehicle
 from portal.org.choices import Role
 from portal.org.models import AdminDivision, CooperationRegion, Unit
@@ -522,3 +532,30 @@ def test_demo_units_are_both_within_and_over_the_space_standard(tiny):
     assert judged.count() > 50
     # Secondary buildings count whole: about two units in five end up over the limit.
     assert 0.05 < over / judged.count() < 0.5, (over, judged.count())
+
+
+def test_reset_takes_the_depot_work_on_demo_depots_with_it(tiny):
+    """Analyses that counted demo depots and dispatches from demo stock protect those depots;
+    a reset removes them first, whoever ran them."""
+    depot = Depot.objects.filter(synthetic=True).first()
+    item = StockItem.objects.filter(depot=depot).first()
+    unit = depot.managing_unit
+    with transaction.atomic():
+        analysis = CoverageAnalysis.objects.create(
+            name="x", unit=unit, region=depot.division, radius_km=50, minutes=60
+        )
+        DepotCoverage.objects.create(
+            analysis=analysis,
+            depot=depot,
+            radius_area=MultiPolygon(depot.geom.buffer(0.1)),
+            population_radius=1,
+            population_time=1,
+        )
+        incident = Incident.objects.create(name="x", unit=unit, geom=depot.geom)
+        need = IncidentNeed.objects.create(incident=incident, category=item.category, quantity=1)
+        dispatch = Dispatch.objects.create(incident=incident)
+        DispatchLine.objects.create(dispatch=dispatch, need=need, stock_item=item, quantity=1)
+        delete_synthetic()
+        assert not CoverageAnalysis.objects.filter(pk=analysis.pk).exists()
+        assert not Depot.objects.filter(synthetic=True).exists()
+        transaction.set_rollback(True)

@@ -230,7 +230,7 @@ QUERY_PINS = {
     "building": 11,
     "parcel": 9,
     "asset": 8,
-    "depot": 9,
+    "depot": 14,
     "vehicle": 8,
 }
 DIVISION_PIN = 14

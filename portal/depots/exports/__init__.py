@@ -1,0 +1,1 @@
+"""Exports of coverage analyses and siting scenarios (XLSX, GeoPackage, folium HTML)."""

@@ -1,0 +1,1 @@
+"""Pages of the depots app: each module ends with its urlpatterns, joined in ``urls.py``."""
