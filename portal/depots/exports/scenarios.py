@@ -103,6 +103,12 @@ class Figures:
 
     @property
     def objective_unit(self) -> str:
+        if self.scenario.weight_by_hazard and self.scenario.model != SitingModel.LSCP:
+            # The solver weighed people by the illustrative hazard zones: so does its objective.
+            return {
+                SitingModel.MCLP: _("hazard-weighted people covered"),
+                SitingModel.PMEDIAN: _("hazard-weighted person-km"),
+            }[SitingModel(self.scenario.model)]
         return {
             SitingModel.LSCP: _("new sites"),
             SitingModel.MCLP: _("people covered"),
@@ -139,6 +145,7 @@ def input_rows(scenario: SitingScenario) -> list[tuple[str, Any]]:
         (_label("use_parcels"), _yes(scenario.use_parcels)),
         (_label("drawn_sites"), "; ".join(drawn) or "—"),
         (_label("use_capacities"), _yes(scenario.use_capacities)),
+        (_label("weight_by_hazard"), _yes(scenario.weight_by_hazard)),
         (_label("time_limit_s"), scenario.time_limit_s),
         (_label("unit"), str(scenario.unit)),
         (_label("created_by"), scenario.created_by.get_username() if scenario.created_by else ""),

@@ -90,6 +90,11 @@ class ScenarioForm(forms.Form):
         help_text=_("One “longitude,latitude” per line (CGCS2000), or click on the map."),
     )
     use_capacities = forms.BooleanField(label=_("respect depot capacities"), required=False)
+    weight_by_hazard = forms.BooleanField(
+        label=_("weight people by seismic hazard (illustrative)"),
+        required=False,
+        help_text=_("People in the illustrative hazard zones count their zone's weight."),
+    )
     time_limit_s = forms.IntegerField(
         label=_("solver time limit (s)"), initial=120, min_value=1, max_value=3600
     )

@@ -180,6 +180,11 @@ class SitingScenario(AnalysisRun):
         _("sites drawn by the planner"), srid=4490, null=True, blank=True
     )
     use_capacities = models.BooleanField(_("respect depot capacities"), default=False)
+    weight_by_hazard = models.BooleanField(
+        _("weight people by seismic hazard (illustrative)"),
+        default=False,
+        help_text=_("People in the illustrative hazard zones count their zone's weight."),
+    )
     time_limit_s = models.PositiveIntegerField(
         _("solver time limit (s)"),
         default=120,

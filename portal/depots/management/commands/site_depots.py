@@ -51,6 +51,11 @@ class Command(BaseCommand):
         parser.add_argument("--parcels", action="store_true", help="parcels as candidates")
         parser.add_argument("--capacities", action="store_true", help="respect capacities")
         parser.add_argument(
+            "--hazard-weights",
+            action="store_true",
+            help="weigh people by the ILLUSTRATIVE seismic hazard zones (mclp, pmedian)",
+        )
+        parser.add_argument(
             "--site", action="append", default=[], metavar="LON,LAT", help="a drawn site"
         )
         parser.add_argument("--format", choices=["text", "json"], default="text", dest="fmt")
@@ -101,6 +106,7 @@ class Command(BaseCommand):
             "use_parcels": opts["parcels"],
             "drawn_sites": sites,
             "use_capacities": opts["capacities"],
+            "weight_by_hazard": opts["hazard_weights"],
             "time_limit_s": opts["time_limit"],
         }
 
@@ -146,6 +152,7 @@ def summary(scenario: SitingScenario, sites: list[ScenarioSite], seconds: float)
             "idle_buildings": scenario.use_idle_buildings,
             "parcels": scenario.use_parcels,
             "capacities": scenario.use_capacities,
+            "hazard_weights": scenario.weight_by_hazard,
             "drawn_sites": [list(p.coords) for p in scenario.drawn_sites or []],
             "time_limit_s": scenario.time_limit_s,
         },
@@ -201,13 +208,14 @@ def text_lines(shown: dict[str, Any]) -> list[str]:
     gap = "—" if results["gap"] is None else f"{results['gap']:.4%}"
     unit = results["unit"]
     people = (_number(results["covered_population"]), _number(results["total_population"]))
+    weighted = " (hazard-weighted, illustrative zones)" if inputs["hazard_weights"] else ""
     lines = [
         f"Model: {inputs['model']}, p = {inputs['p'] if inputs['p'] is not None else '—'}, "
         f"within {standard}, {inputs['grid_km']:g} km grid, "
         f"{inputs['region_name']} ({inputs['region']})",
         f"Instance: {results['demand_cells']:,} demand cells, {results['candidates']:,} candidates",
-        f"Solver: {results['solver_status']}, objective {r['objective']}, bound {r['bound']}, "
-        f"gap {gap}, {r['solve_seconds']} s",
+        f"Solver: {results['solver_status']}, objective {r['objective']}{weighted}, "
+        f"bound {r['bound']}, gap {gap}, {r['solve_seconds']} s",
         f"Coverage: {_number(results['coverage_percent'], 2)}% ({people[0]} of {people[1]} people)",
         f"Nearest open site: mean {_number(results['mean'], 1)} {unit}, "
         f"worst {_number(results['worst'], 1)} {unit}",

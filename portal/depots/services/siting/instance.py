@@ -14,6 +14,10 @@ capacities in the MCLP, the people actually served within capacity); the mean (w
 people) and worst travel time (minutes mode) or distance (radius mode) run from each populated
 cell to its nearest open site; a site serves the covered people nearest to it (p-median: the
 people assigned to it; with capacities: the cells whose largest share it serves).
+
+Hazard weights (``weight_by_hazard``): the MCLP and p-median weigh each person by the
+ILLUSTRATIVE seismic band of their 1 km cell (:func:`gis.hazard.hazard_weights`, ≥ 1), so they
+prefer reaching people in hazard zones; every reported figure stays in people.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Final
 
 import numpy as np
@@ -30,7 +34,7 @@ import shapely
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from gis import surfaces
+from gis import hazard, surfaces
 from gis.costdistance import coarsen_cost, minutes_from, snap_to_passable
 from gis.siting import (
     DemandGrid,
@@ -78,6 +82,8 @@ class Surfaces:
 
     population: Callable[[], Surface] = surfaces.population
     travel_cost: Callable[[], Surface] = surfaces.travel_cost
+    # Per-cell hazard weight on the population grid; the fixture's illustrative zones by default.
+    hazard: Callable[[Surface], FloatArray] = hazard.hazard_weights
 
 
 SURFACES = Surfaces()
@@ -291,12 +297,14 @@ def _measure(
     cover: Any,
     candidates: list[Candidate],
     solution: Solution,
+    people: FloatArray,
 ) -> dict[str, Any]:
-    """Coverage, the spread of travel to the nearest open site and the people each site serves."""
+    """Coverage, the spread of travel to the nearest open site and the people each site serves,
+    all in ``people`` (the demand's weight may be hazard-weighted, see :func:`_weighted`)."""
     chosen = solution.chosen
     lon, lat = _coords(candidates)
     covered_rows = np.asarray(cover[:, chosen].sum(axis=1)).ravel() > 0
-    covered = float(demand.weight[covered_rows].sum())
+    covered = float(people[covered_rows].sum())
     if cost is None:
         nearest, spread = nearest_by_distance(demand, lon[chosen], lat[chosen])
         nearest = np.where(spread * 1000.0 <= _standard_m(scenario), nearest, -1)
@@ -307,12 +315,27 @@ def _measure(
     if scenario.use_capacities or scenario.model == SitingModel.PMEDIAN:
         serving = solution.assignment
     if scenario.use_capacities and scenario.model == SitingModel.MCLP:
-        covered = solution.covered_weight
+        covered = solution.covered_weight  # in people: hazard weights exclude capacities
     served = np.bincount(
-        serving[serving >= 0], weights=demand.weight[serving >= 0], minlength=len(candidates)
+        serving[serving >= 0], weights=people[serving >= 0], minlength=len(candidates)
     )
-    mean, worst = _spread(spread, demand.weight)
+    mean, worst = _spread(spread, people)
     return {"covered": covered, "served": served, "mean": mean, "worst": worst}
+
+
+def _weighted(
+    demand: DemandGrid, pop: Surface, scenario: SitingScenario, sources: Surfaces
+) -> DemandGrid:
+    """The demand the solver weighs: people × hazard weight when the scenario asks for it.
+
+    Weights are ≥ 1, so the weighted surface is positive exactly where people live and its demand
+    grid has the same cells in the same order; only ``weight`` changes.
+    """
+    if not scenario.weight_by_hazard:
+        return demand
+    weighted = replace(pop, values=pop.values * sources.hazard(pop))
+    grid = demand_grid(weighted, float(scenario.grid_km), within=_region_shape(scenario.region))
+    return replace(demand, weight=grid.weight)
 
 
 def _region_shape(region: AdminDivision) -> Any:
@@ -333,17 +356,21 @@ def compute(
     if not candidates or (len(candidates) == fixed and scenario.model != SitingModel.LSCP):
         raise AnalysisInputError(_("The region has no candidate site for a new depot."))
     report(0.08, _("building the demand grid"))
-    within = _region_shape(scenario.region)
-    demand = demand_grid(sources.population(), float(scenario.grid_km), within=within)
+    pop = sources.population()
+    demand = demand_grid(pop, float(scenario.grid_km), within=_region_shape(scenario.region))
     if len(demand) == 0:
         raise AnalysisInputError(_("Nobody lives in the region on the population surface."))
     cost = sources.travel_cost() if scenario.minutes is not None else None
     report(0.15, _("finding which candidates reach which people"))
     cover = _coverage(scenario, demand, cost, *_coords(candidates))
-    solution = _solve(scenario, demand, cover, candidates, fixed, report)
+    # The solver weighs hazard-weighted people, but the scenario stores people: its coverage
+    # share and the people each site serves must stay comparable with unweighted scenarios, so
+    # every figure is measured on the unweighted demand (the objective alone is weighted).
+    weighted = _weighted(demand, pop, scenario, sources)
+    solution = _solve(scenario, weighted, cover, candidates, fixed, report)
     check_solved(solution)
     report(SOLVE_TO, _("measuring travel to the nearest open site"))
-    figures = _measure(scenario, demand, cost, cover, candidates, solution)
+    figures = _measure(scenario, weighted, cost, cover, candidates, solution, demand.weight)
     return Outcome(
         solution=solution,
         candidates=candidates,

@@ -55,6 +55,10 @@ def _check_inputs(scenario: SitingScenario) -> None:
         raise AnalysisInputError(_("Give the number of new sites (p) for this model."))
     if scenario.model == SitingModel.LSCP and scenario.use_capacities:
         raise AnalysisInputError(_("Capacities apply to the MCLP and the p-median only."))
+    if scenario.weight_by_hazard and scenario.use_capacities:
+        # Capacities count people while hazard-weighted demand counts weighted people: the
+        # solver could not tell how many people a site's capacity holds.
+        raise AnalysisInputError(_("Hazard weights and capacities cannot be combined."))
     if scenario.grid_km != int(scenario.grid_km):
         raise AnalysisInputError(_("The demand grid must be a whole number of kilometres."))
     sources = (scenario.use_county_seats, scenario.use_idle_buildings, scenario.use_parcels)
@@ -134,6 +138,7 @@ def create_scenario(
     use_parcels: bool = False,
     drawn_sites: Sequence[tuple[float, float]] = (),
     use_capacities: bool = False,
+    weight_by_hazard: bool = False,
     time_limit_s: int = 120,
     by: User,
     queue: bool = True,
@@ -156,6 +161,7 @@ def create_scenario(
         use_parcels=use_parcels,
         drawn_sites=drawn_sites,
         use_capacities=use_capacities,
+        weight_by_hazard=weight_by_hazard,
         time_limit_s=time_limit_s,
     )
     scenario.unit, scenario.created_by = by.unit, by
