@@ -12,7 +12,6 @@ from typing import Any, Final
 
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.paginator import Paginator
-from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -94,10 +93,7 @@ class VisibleAnalysisMixin(VisibleRunMixin):
     """An analysis the user may see; another unit's is a 404."""
 
     kind = "coverage"
-
-    def visible_runs(self) -> QuerySet[CoverageAnalysis]:
-        visible = CoverageAnalysis.objects.visible_to(self.request.user)  # type: ignore[attr-defined]
-        return visible.select_related("region", "unit", "created_by")
+    run_model = CoverageAnalysis
 
 
 class CoverageDetailView(VisibleAnalysisMixin, DetailView):  # type: ignore[type-arg]

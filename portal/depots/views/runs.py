@@ -46,9 +46,11 @@ class VisibleRunMixin(LoginRequiredMixin):
 
     raise_exception = True  # JSON and downloads are fetched, not navigated to
     kind: ClassVar[str]
+    run_model: ClassVar[type[AnalysisRun]]
 
     def visible_runs(self) -> QuerySet[Any]:
-        raise NotImplementedError
+        visible = self.run_model.objects.visible_to(self.request.user)  # type: ignore[attr-defined]
+        return visible.select_related("region", "unit", "created_by")  # type: ignore[no-any-return]
 
     def run(self) -> Any:
         return get_object_or_404(self.visible_runs(), pk=self.kwargs["pk"])  # type: ignore[attr-defined]

@@ -101,6 +101,7 @@ class VisibleScenarioMixin(VisibleRunMixin):
     """A scenario the user may see; another unit's is a 404."""
 
     kind = "scenario"
+    run_model = SitingScenario
 
     def visible_runs(self) -> QuerySet[SitingScenario]:
         return visible(self.request.user)  # type: ignore[attr-defined,no-any-return]
