@@ -5,6 +5,9 @@
 (function () {
   "use strict";
 
+  // Charts are drawn without transitions (animation: false in every option): on slow intranet
+  // machines they cost more than they show, and a page error from inside ECharts, seen twice in
+  // CI under load and not reproduced alone, came while a resize could overlap a transition.
   var MAP_COLOURS = ["#edf8e9", "#bae4b3", "#74c476", "#31a354", "#006d2c"];
   var charts = [];
   var data;
@@ -44,7 +47,7 @@
     });
     var max = Math.max.apply(null, values.map(function (item) { return item.value; }).concat([1]));
     return {
-      aria: { enabled: true },
+      aria: { enabled: true }, animation: false,
       tooltip: {
         trigger: "item",
         formatter: function (params) {
@@ -68,7 +71,7 @@
   function barOption(groups, name) {
     var items = groups.slice().reverse();
     return {
-      aria: { enabled: true },
+      aria: { enabled: true }, animation: false,
       grid: { left: 8, right: 24, top: 8, bottom: 8, containLabel: true },
       tooltip: { trigger: "item", valueFormatter: function (value) { return numbers.format(value); } },
       xAxis: { type: "value", axisLabel: { formatter: function (value) { return numbers.format(value); } } },
@@ -82,7 +85,7 @@
 
   function pieOption(groups, name, label) {
     return {
-      aria: { enabled: true },
+      aria: { enabled: true }, animation: false,
       tooltip: { trigger: "item", valueFormatter: function (value) { return numbers.format(value); } },
       legend: { type: "scroll", bottom: 0 },
       series: [{
