@@ -13,7 +13,6 @@ from gis.siting.mip import MipModel, MipResult, Progress
 from gis.siting.reduction import Reduced, canonical, reduce_rows
 from gis.siting.solution import (
     DEFAULT_GAP,
-    SERVED_SLACK,
     Matrix,
     Solution,
     as_capacity,
@@ -25,7 +24,7 @@ from gis.siting.solution import (
     first_open,
     make_solution,
     run,
-    served,
+    served_solution,
     sizes,
     stage,
 )
@@ -237,16 +236,15 @@ def solve_mclp(
     seconds_build = time.perf_counter() - start
     result = _search(model, reduced, cover_new, p, time_limit_s, mip_gap, progress)
     chosen = chosen_sites(result, columns, fixed_a)
-    assignment, share = served(result, matrix, reduced, chosen, capacitated=cap is not None)
-    stage(progress, 1.0, f"done: {result.status}")
-    return make_solution(
+    return served_solution(
         "mclp",
         result,
+        matrix=matrix,
+        weight=weight_a,
+        reduced=reduced,
+        model=model,
         chosen=chosen,
-        assignment=assignment,
-        covered=float(weight_a @ share),
-        total=float(weight_a.sum()),
-        uncovered=np.flatnonzero((weight_a > 0) & (share < 1.0 - SERVED_SLACK)),
+        capacitated=cap is not None,
         seconds_build=seconds_build,
-        sizes=sizes(matrix, reduced, model),
+        progress=progress,
     )

@@ -13,7 +13,6 @@ from gis.siting.mip import MipModel, Progress
 from gis.siting.reduction import Reduced, canonical, reduce_rows, trim_beyond_fixed
 from gis.siting.solution import (
     DEFAULT_GAP,
-    SERVED_SLACK,
     Matrix,
     Solution,
     as_capacity,
@@ -22,10 +21,8 @@ from gis.siting.solution import (
     assignment_model,
     check_p,
     chosen_sites,
-    make_solution,
     run,
-    served,
-    sizes,
+    served_solution,
     stage,
 )
 
@@ -89,18 +86,17 @@ def solve_pmedian(
     seconds_build = time.perf_counter() - start
     result = run(model, time_limit_s, DEFAULT_GAP, progress)
     chosen = chosen_sites(result, np.arange(n_cand, dtype=np.int64), fixed_a)
-    assignment, share = served(result, matrix, reduced, chosen, capacitated=capacity is not None)
-    stage(progress, 1.0, f"done: {result.status}")
-    return make_solution(
+    return served_solution(
         "pmedian",
         result,
+        matrix=matrix,
+        weight=weight_a,
+        reduced=reduced,
+        model=model,
         chosen=chosen,
-        assignment=assignment,
-        covered=float(weight_a @ share),
-        total=float(weight_a.sum()),
-        uncovered=np.flatnonzero((weight_a > 0) & (share < 1.0 - SERVED_SLACK)),
+        capacitated=capacity is not None,
         seconds_build=seconds_build,
-        sizes=sizes(matrix, reduced, model),
+        progress=progress,
     )
 
 

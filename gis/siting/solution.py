@@ -37,6 +37,7 @@ __all__ = [
     "make_solution",
     "run",
     "served",
+    "served_solution",
     "sizes",
     "stage",
 ]
@@ -125,6 +126,36 @@ def make_solution(
         assignment=assignment,
         uncovered=np.asarray(uncovered, dtype=np.int64),
         sizes=sizes,
+    )
+
+
+def served_solution(
+    name: str,
+    result: MipResult,
+    *,
+    matrix: sp.csr_matrix,
+    weight: FloatArray,
+    reduced: Reduced,
+    model: MipModel,
+    chosen: IntArray,
+    capacitated: bool,
+    seconds_build: float,
+    progress: Progress | None,
+) -> Solution:
+    """The solution of a model that serves rows (MCLP, p-median): who is served by which open
+    site, the weight covered and the rows left unserved, from the original (unreduced) rows."""
+    assignment, share = served(result, matrix, reduced, chosen, capacitated=capacitated)
+    stage(progress, 1.0, f"done: {result.status}")
+    return make_solution(
+        name,
+        result,
+        chosen=chosen,
+        assignment=assignment,
+        covered=float(weight @ share),
+        total=float(weight.sum()),
+        uncovered=np.flatnonzero((weight > 0) & (share < 1.0 - SERVED_SLACK)),
+        seconds_build=seconds_build,
+        sizes=sizes(matrix, reduced, model),
     )
 
 

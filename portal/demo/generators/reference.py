@@ -14,7 +14,6 @@ from portal.buildings.models import SpaceStandard
 from portal.demo.data import codes
 from portal.demo.exceptions import DemoDataError
 from portal.demo.generators.world import World
-from portal.depots.models import SupplyCategory
 from portal.org.models import AdminDivision, CooperationRegion
 
 
@@ -85,9 +84,9 @@ def _load_tree(model: Any, rows: tuple[tuple[str, str, str | None], ...], **extr
 
 
 def load_code_tables() -> int:
-    """Asset and supply classes and the office-space standard, marked to be checked."""
+    """Asset classes and the office-space standard, marked to be checked. The supply classes
+    are not here: migration ``depots.0006`` seeds them for every installation."""
     created = _load_tree(AssetCategory, codes.ASSET_CATEGORIES, edition=codes.ASSET_EDITION)
-    created += _load_tree(SupplyCategory, codes.SUPPLY_CATEGORIES)
     known = set(
         SpaceStandard.objects.filter(edition=codes.SPACE_STANDARD_EDITION).values_list(
             "government_level", "rank"
