@@ -53,6 +53,8 @@ INSTALLED_APPS = [
     "pgtrigger",
     "pghistory",
     "portal.org",
+    "portal.accounts",
+    "portal.audits",
     "portal.buildings",
     "portal.parcels",
     "portal.assets",
@@ -186,6 +188,12 @@ if env.get_bool("TIANFU_HTTPS", default=False):
     SECURE_HSTS_SECONDS = 31536000
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# --- Accounts (portal.accounts): password policy, lockout, second factor, single sign-on --------
+
+# --- Security audit (portal.audits) and the crypto service (portal.core.crypto) ------------------
+
+# --- Content Security Policy and upload rules -----------------------------------------------------
 
 SILENCED_SYSTEM_CHECKS = [
     # Debian 12's GDAL 3.6 cannot stop file and network access while parsing spatial references.
