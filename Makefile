@@ -14,12 +14,14 @@ PORT ?= 8000
 WORKERS ?= 2
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help demo serve test lint bench setup system system-test db migrate messages lock clean vendor
+.PHONY: help demo serve test lint bench backup restore restore-file setup system system-test db migrate messages lock clean vendor
 
 help:
 	@echo "make demo   install what is missing, start PostGIS, load the demo data, serve on http://$(HOST):$(PORT)"
 	@echo "make test   the same set-up, then lint, type checks and the test suite on real PostGIS"
 	@echo "make bench  the benchmarks in tests/benchmarks (BENCH lines)"
+	@echo "make backup                 database + uploaded files in var/backups/tianfu-backup-<time>.tar"
+	@echo "make restore FILE=<archive> restore into a fresh database (FORCE=1 replaces a non-empty one)"
 
 demo: export TIANFU_MODE ?= demo
 demo: setup
@@ -53,6 +55,20 @@ bench: setup
 	@# The siting benchmark's baseline (PySAL spopt) is only needed here.
 	$(BIN)/python -m pip install -q -c constraints.txt -e '.[dev,bench]'
 	$(BIN)/python -m pytest tests/benchmarks -o python_files='bench_*.py' -q -s
+
+# Backups (docs/operations.md): pg_dump of the database, the files of MEDIA_ROOT and a manifest that
+# `restore` checks every row count and file checksum against. DATABASE_URL and TIANFU_MEDIA_ROOT
+# say what is saved and where a restore goes (the local demo set-up without them).
+backup: export TIANFU_MODE ?= demo
+backup: $(VENV)/installed
+	$(BIN)/python manage.py backup --output var/backups/
+
+restore: export TIANFU_MODE ?= demo
+restore: restore-file $(VENV)/installed
+	$(BIN)/python manage.py restore "$(FILE)"$(if $(filter 1,$(FORCE)), --force)
+
+restore-file:
+	@test -n "$(FILE)" || { echo "usage: make restore FILE=var/backups/tianfu-backup-<time>.tar [FORCE=1]"; exit 2; }
 
 setup: system $(VENV)/installed db migrate messages
 

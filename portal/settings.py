@@ -7,12 +7,16 @@ back to the local database that ``make demo`` / ``make test`` create, and to a f
 key.
 """
 
+import ipaddress
 from pathlib import Path
 
 import pghistory
+from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 from portal import env
+from portal.core.csp import origin as csp_origin
+from portal.core.csp import tile_origins
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -52,6 +56,10 @@ INSTALLED_APPS = [
     "procrastinate.contrib.django",
     "pgtrigger",
     "pghistory",
+    # Before portal.accounts, whose admin replaces their admin pages (autodiscovery order).
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "portal.org",
     "portal.accounts",
     "portal.audits",
@@ -67,16 +75,24 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "portal.core.middleware.RequestIdMiddleware",
+    # Before the sessions, which read the database: 503 with a clear page while it is down.
+    "portal.core.middleware.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "portal.accounts.middleware.AccountPolicyMiddleware",
+    "portal.audits.middleware.DownloadAuditMiddleware",
     "portal.core.history.HistoryMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: it turns a lockout flagged while the view ran into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -144,6 +160,8 @@ AUTH_PASSWORD_VALIDATORS = [
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "portal.accounts.validators.CharacterClassValidator"},
+    {"NAME": "portal.accounts.validators.PasswordHistoryValidator"},
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "core:home"
@@ -187,19 +205,173 @@ if env.get_bool("TIANFU_HTTPS", default=False):
     SECURE_SSL_REDIRECT = True
     SECURE_HSTS_SECONDS = 31536000
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    # Only allows the host to be submitted to the browsers' preload list (a separate, manual step
+    # at hstspreload.org that an intranet host cannot take); includeSubDomains above already
+    # commits every subdomain to HTTPS.
+    SECURE_HSTS_PRELOAD = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # --- Accounts (portal.accounts): password policy, lockout, second factor, single sign-on --------
 
+# Passwords: the last N are refused again (0: no history); one older than the age must be
+# changed at the next sign-in (0: never expires; the default in demo mode, whose accounts share
+# a published password that must keep working).
+TIANFU_PASSWORD_HISTORY = env.get_int("TIANFU_PASSWORD_HISTORY", 5)
+TIANFU_PASSWORD_MAX_AGE_DAYS = env.get_int(
+    "TIANFU_PASSWORD_MAX_AGE_DAYS", 0 if MODE == "demo" else 90
+)
+# Lockout (django-axes): failures are counted per user name, existing or not, so the answer
+# never tells whether an account exists; a failed second-factor code counts too.
+TIANFU_LOGIN_FAILURE_LIMIT = env.get_int("TIANFU_LOGIN_FAILURE_LIMIT", 5)
+TIANFU_LOGIN_LOCKOUT_MINUTES = env.get_int("TIANFU_LOGIN_LOCKOUT_MINUTES", 30)
+for _name, _least in (
+    ("TIANFU_PASSWORD_HISTORY", 0),
+    ("TIANFU_PASSWORD_MAX_AGE_DAYS", 0),
+    ("TIANFU_LOGIN_FAILURE_LIMIT", 1),
+    ("TIANFU_LOGIN_LOCKOUT_MINUTES", 1),
+):
+    if globals()[_name] < _least:
+        raise env.ConfigError(f"{_name}={globals()[_name]} must be at least {_least}")
+# Roles that must enrol a second factor (TOTP) before anything else; checked by portal.accounts.
+TIANFU_OTP_REQUIRED_ROLES = env.get_list(
+    "TIANFU_OTP_REQUIRED_ROLES",
+    default=[] if _LOCAL else ["system_admin", "security_admin", "audit_admin", "province_admin"],
+)
+
+AUTHENTICATION_BACKENDS = [
+    # First: refuses every attempt on a locked user name before a password is checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+    # Answers only the single sign-on callback, and only when TIANFU_OIDC_* is configured.
+    "portal.accounts.backends.ProvincialIdentityBackend",
+]
+AXES_FAILURE_LIMIT = TIANFU_LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = "portal.accounts.lockout.cool_off"  # TIANFU_LOGIN_LOCKOUT_MINUTES
+AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_LOCKOUT_CALLABLE = "portal.accounts.lockout.lockout_response"
+# A sign-in with the password does not clear earlier failures: the second factor comes after
+# it, and a reset there would let its codes be guessed without end.
+AXES_RESET_ON_SUCCESS = False
+
+# The name authenticator apps show next to the account's codes.
+OTP_TOTP_ISSUER = "Tianfu Atlas"
+
+# Single sign-on with the provincial identity (OpenID Connect, mozilla-django-oidc): on when the
+# issuer, client and endpoints are all set. It only signs in existing accounts, matched by user
+# name; it never creates an account or grants a role.
+TIANFU_OIDC_ISSUER = env.get_str("TIANFU_OIDC_ISSUER", default="")
+TIANFU_OIDC_USERNAME_CLAIM = env.get_str("TIANFU_OIDC_USERNAME_CLAIM", default="preferred_username")
+OIDC_RP_CLIENT_ID = env.get_str("TIANFU_OIDC_CLIENT_ID", default="")
+OIDC_RP_CLIENT_SECRET = env.get_str("TIANFU_OIDC_CLIENT_SECRET", default="")
+OIDC_OP_AUTHORIZATION_ENDPOINT = env.get_str("TIANFU_OIDC_AUTHORIZATION_ENDPOINT", default="")
+OIDC_OP_TOKEN_ENDPOINT = env.get_str("TIANFU_OIDC_TOKEN_ENDPOINT", default="")
+OIDC_OP_JWKS_ENDPOINT = env.get_str("TIANFU_OIDC_JWKS_ENDPOINT", default="")
+OIDC_OP_USER_ENDPOINT = env.get_str("TIANFU_OIDC_USERINFO_ENDPOINT", default="")
+_OIDC_REQUIRED = {
+    "TIANFU_OIDC_ISSUER": TIANFU_OIDC_ISSUER,
+    "TIANFU_OIDC_CLIENT_ID": OIDC_RP_CLIENT_ID,
+    "TIANFU_OIDC_CLIENT_SECRET": OIDC_RP_CLIENT_SECRET,
+    "TIANFU_OIDC_AUTHORIZATION_ENDPOINT": OIDC_OP_AUTHORIZATION_ENDPOINT,
+    "TIANFU_OIDC_TOKEN_ENDPOINT": OIDC_OP_TOKEN_ENDPOINT,
+    "TIANFU_OIDC_JWKS_ENDPOINT": OIDC_OP_JWKS_ENDPOINT,
+}
+if any(_OIDC_REQUIRED.values()) and not all(_OIDC_REQUIRED.values()):
+    _missing = ", ".join(name for name, value in _OIDC_REQUIRED.items() if not value)
+    raise env.ConfigError(f"single sign-on is half configured: set {_missing} (see .env.example)")
+OIDC_RP_SIGN_ALGO = "RS256"
+OIDC_RP_SCOPES = env.get_str("TIANFU_OIDC_SCOPES", default="openid profile")
+OIDC_USE_PKCE = True
+OIDC_CREATE_USER = False
+OIDC_TIMEOUT = 10
+
 # --- Security audit (portal.audits) and the crypto service (portal.core.crypto) ------------------
 
+# standard: SHA-256, HMAC-SHA-256, AES-256-GCM; national: SM3, HMAC-SM3, SM4-GCM. Every tag and
+# token names its suite, so a switch applies to new records and old ones still verify.
+TIANFU_CRYPTO_SUITE = env.get_choice("TIANFU_CRYPTO_SUITE", ("standard", "national"), "standard")
+# The key of the audit trail's integrity tags (and of encryption). A site that chooses a suite
+# in production must give it; otherwise it is derived from SECRET_KEY (HKDF).
+_SUITE_CHOSEN = env.get_str("TIANFU_CRYPTO_SUITE", default="") != ""
+TIANFU_AUDIT_KEY = env.get_str(
+    "TIANFU_AUDIT_KEY",
+    default=None if MODE == "production" and _SUITE_CHOSEN else "",
+    why=" when TIANFU_MODE=production and TIANFU_CRYPTO_SUITE is set",
+)
+if TIANFU_AUDIT_KEY and len(TIANFU_AUDIT_KEY) < 32:
+    raise env.ConfigError("TIANFU_AUDIT_KEY must be at least 32 characters (see .env.example)")
+# Days audit events are kept at least; only the audit administrator purges older ones. The
+# database trigger refuses to delete anything younger than 180 days whatever this says.
+TIANFU_AUDIT_RETENTION_DAYS = env.get_int("TIANFU_AUDIT_RETENTION_DAYS", 180)
+if TIANFU_AUDIT_RETENTION_DAYS < 180:
+    raise env.ConfigError(
+        f"TIANFU_AUDIT_RETENTION_DAYS={TIANFU_AUDIT_RETENTION_DAYS} must be at least 180"
+    )
+# Proxies (addresses or networks) whose X-Forwarded-For is believed for the client address.
+TIANFU_TRUSTED_PROXIES = env.get_list("TIANFU_TRUSTED_PROXIES", default=[])
+for _proxy in TIANFU_TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError:
+        raise env.ConfigError(
+            f"TIANFU_TRUSTED_PROXIES: {_proxy!r} is not an IP address or network"
+        ) from None
+# Audit events are written on a connection of their own when they must outlive the rollback of
+# the transaction they happen in (a refused or failed action); see portal.audits.services.
+DATABASES["audit"] = {**DATABASES["default"], "TEST": {"MIRROR": "default"}}
+
 # --- Content Security Policy and upload rules -----------------------------------------------------
+
+# Pages run only scripts and styles served from the portal's own static files: no inline script
+# or style attribute, no eval (docs/operations.md, "HTTP headers and uploads"). Leaflet and
+# ECharts style elements through the DOM, which a policy does not block. Images may also be
+# data:/blob: URLs (Leaflet's and Swagger UI's icons, ECharts' saved charts) and tiles from the
+# hosts of TIANFU_BASEMAPS, read here as well because its own setting comes later in this file.
+_CSP_IMG = [SELF, "data:", "blob:", *tile_origins(env.get_json("TIANFU_BASEMAPS", default=[]))]
+# A form that signs in with the provincial identity is answered by a redirect to its server.
+_oidc_origin = csp_origin(OIDC_OP_AUTHORIZATION_ENDPOINT)
+_CSP_FORMS = [SELF, _oidc_origin] if _oidc_origin else [SELF]
+_CSP_DIRECTIVES: dict[str, list[str] | str] = {
+    "default-src": [SELF],
+    "script-src": [SELF],
+    "style-src": [SELF],
+    "img-src": _CSP_IMG,
+    "object-src": [NONE],
+    "base-uri": [SELF],
+    "form-action": _CSP_FORMS,
+    "frame-ancestors": [NONE],
+}
+# A collector of violation reports (an intranet endpoint), useful with the report-only switch.
+if _csp_report_uri := env.get_str("TIANFU_CSP_REPORT_URI", default=""):
+    _CSP_DIRECTIVES["report-uri"] = _csp_report_uri
+# Report-only: browsers log (and report) violations but block nothing; for trying a change of
+# the policy on a live site, never as the normal state.
+TIANFU_CSP_REPORT_ONLY = env.get_bool("TIANFU_CSP_REPORT_ONLY", default=False)
+CONTENT_SECURITY_POLICY = None if TIANFU_CSP_REPORT_ONLY else {"DIRECTIVES": _CSP_DIRECTIVES}
+CONTENT_SECURITY_POLICY_REPORT_ONLY = (
+    {"DIRECTIVES": _CSP_DIRECTIVES} if TIANFU_CSP_REPORT_ONLY else None
+)
+
+# Uploads live under MEDIA_ROOT and are served only by views that check the reader's scope
+# (portal.core.files.serve_upload); no URL serves MEDIA_URL. Static files and code are served or
+# run, so uploads must never land inside them, nor static files inside the uploads.
+for _served in (STATIC_ROOT, BASE_DIR / "portal"):
+    if MEDIA_ROOT.resolve().is_relative_to(_served.resolve()) or _served.resolve().is_relative_to(
+        MEDIA_ROOT.resolve()
+    ):
+        raise env.ConfigError(
+            f"TIANFU_MEDIA_ROOT={MEDIA_ROOT} must lie outside {_served} and not contain it"
+        )
+
 
 SILENCED_SYSTEM_CHECKS = [
     # Debian 12's GDAL 3.6 cannot stop file and network access while parsing spatial references.
     # We never hand untrusted CRS strings to GeoDjango's GDAL: uploads are parsed with pyproj and
     # pyogrio, whose wheels bundle a current PROJ/GDAL (see docs/architecture.md).
     "gis.W001",
+    # Lockout counts failures per user name over every address and browser (axes sums them),
+    # so rotating those gains nothing; locking by address too would let one typing office
+    # behind a shared NAT lock all its colleagues out (see the Accounts section).
+    "axes.W006",
 ]
 
 # django-leaflet's default basemap is a public OSM server; intranets cannot reach it. The portal

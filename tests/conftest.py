@@ -23,20 +23,40 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
 @pytest.fixture(scope="session", autouse=True)
 def _close_progress_connection(request: pytest.FixtureRequest) -> object:
-    """Close the import-progress connection before the test database is dropped.
+    """Close the import-progress and audit connections before the test database is dropped.
 
-    It is a second connection to the same database (see DATABASES["progress"]); left open,
-    PostgreSQL refuses to drop the test database at the end of the run. Requested by name so
-    that this file also serves runs without the Django plugin (tests/test_suite_rules.py).
+    They are second connections to the same database (see DATABASES["progress"] and
+    DATABASES["audit"]); left open, PostgreSQL refuses to drop the test database at the end of
+    the run. Requested by name so that this file also serves runs without the Django plugin
+    (tests/test_suite_rules.py).
     """
     if not request.config.pluginmanager.hasplugin("django"):
         yield
         return
-    request.getfixturevalue("django_db_setup")
-    yield
     from django.db import connections
 
+    configured = connections["default"].settings_dict["NAME"]
+    request.getfixturevalue("django_db_setup")
+    if connections["default"].settings_dict["NAME"] != configured:  # a test database is in use
+        _allow_flushing_the_audit(request.getfixturevalue("django_db_blocker"))
+    yield
     connections["progress"].close()
+    connections["audit"].close()
+
+
+def _allow_flushing_the_audit(blocker: object) -> None:
+    """Let transactional tests empty the audit table between tests, in the test database only.
+
+    Django flushes the tables after each transactional test with one TRUNCATE of them all,
+    which the audit table's trigger refuses; the table owner switches that one trigger off
+    here. tests/portal/audits switches it back on inside the test that proves it refuses.
+    """
+    from django.db import connection
+
+    from portal.audits.sql import TRUNCATE_TRIGGER
+
+    with blocker.unblock(), connection.cursor() as cursor:  # type: ignore[attr-defined]
+        cursor.execute(f"ALTER TABLE audits_auditevent DISABLE TRIGGER {TRUNCATE_TRIGGER}")
 
 
 @pytest.fixture(autouse=True)

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.core import checks
 from django.utils.translation import gettext_lazy as _
 
 
@@ -8,3 +9,9 @@ class AccountsConfig(AppConfig):
     name = "portal.accounts"
     label = "accounts"
     verbose_name = _("Accounts")
+
+    def ready(self) -> None:
+        from portal.accounts import signals  # noqa: F401  (connects the sign-in receiver)
+        from portal.accounts.checks import check_otp_roles
+
+        checks.register(check_otp_roles)

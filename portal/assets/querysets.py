@@ -24,8 +24,11 @@ class AssetQuerySet(ScopedQuerySet):
 
 def _own_or_shared(user: User, unit_path: str, shared: Q) -> Q:
     """The user's own scope or ``shared``. A scope that reaches everything filters nothing:
-    Django drops an empty Q from an OR, so it is not combined (it would narrow to ``shared``)."""
+    Django drops an empty Q from an OR, so it is not combined (it would narrow to ``shared``).
+    A role that reads no registry record (the security administrator) reads no shared one."""
     scope = read_scope(user)
+    if scope.reach is Reach.NONE:
+        return scope.q(unit_path)
     return Q() if scope.reach is Reach.ALL else scope.q(unit_path) | shared
 
 

@@ -8,3 +8,8 @@ class AuditsConfig(AppConfig):
     name = "portal.audits"
     label = "audits"
     verbose_name = _("Security audit")
+
+    def ready(self) -> None:
+        from portal.audits import signals
+
+        signals.connect()

@@ -10,10 +10,11 @@ from django.db import models
 from django.http import HttpRequest
 from leaflet.admin import LeafletGeoAdminMixin
 
-from portal.core.forms import GeometryRepairFormMixin
+from portal.core.forms import GeometryRepairFormMixin, VersionFormMixin
 from portal.core.geometry import polygon_fields
 from portal.core.history_admin import HistoryAdminMixin
-from portal.core.services import OutOfScopeError, save_record
+from portal.core.models import RegistryModel
+from portal.core.services import OutOfScopeError, expect_version, save_record
 from portal.org.choices import Role
 from portal.org.scoping import Reach, edit_scope, read_scope
 
@@ -36,7 +37,7 @@ class MapWidgetMixin(LeafletGeoAdminMixin):
         if names:
             kwargs["form"] = type(
                 "RepairingForm",
-                (GeometryRepairFormMixin, self.form),  # type: ignore[attr-defined]
+                (GeometryRepairFormMixin, kwargs.get("form", self.form)),  # type: ignore[attr-defined]
                 {"polygon_field_names": names},
             )
         return super().get_form(request, obj, change, **kwargs)  # type: ignore[misc]
@@ -75,8 +76,19 @@ class ScopedAdmin(HistoryAdminMixin, MapWidgetMixin, admin.ModelAdmin):  # type:
             kwargs.setdefault("queryset", manager.editable_by(request.user))
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> Any:
+        if issubclass(self.model, RegistryModel):
+            form = kwargs.get("form", self.form)
+            kwargs["form"] = type("VersionedForm", (VersionFormMixin, form), {})
+        return super().get_form(request, obj, change, **kwargs)
+
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         # The choices above already limit the form; the service also guards crafted posts.
+        # The form checked the version the editor opened under a row lock this request's
+        # transaction still holds; the service compares it again before writing.
+        expect_version(obj, form.cleaned_data.get("version"))
         try:
             self.save_service(obj, by=request.user)
         except OutOfScopeError as exc:

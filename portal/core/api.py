@@ -2,13 +2,16 @@
 
 Every registry viewset reads through ``visible_to(user)`` and writes through the model's service
 (``save_record`` or a model-specific one such as ``save_asset``), so the API applies exactly the
-scope checks and validation of the admin. Lists of geometric models are GeoJSON built by PostGIS
-(:mod:`portal.core.geojson`); detail, create and update use the serializers below.
+scope checks and validation of the admin. An update locks the record's row first and honours
+``If-Match`` against the ``ETag`` a detail sends (:mod:`portal.core.etags`). Lists of geometric
+models are GeoJSON built by PostGIS (:mod:`portal.core.geojson`); detail, create and update use
+the serializers below.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from datetime import UTC
 from typing import Any, ClassVar
 
@@ -16,6 +19,7 @@ from django.contrib.gis.db import models as gis_models
 from django.contrib.gis.gdal import GDALException
 from django.contrib.gis.geos import GEOSException, GEOSGeometry, MultiPolygon
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
@@ -30,7 +34,15 @@ from rest_framework_gis.fields import GeometryField
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
 from gis.crs import GK3_ZONES, STORAGE_SRID, WEB_MERCATOR_SRID, WGS84_SRID, epsg_for_zone
+from portal.audits.services import record_confidential_view
 from portal.core import geojson
+from portal.core.etags import (
+    ETAG_METHODS,
+    IF_MATCH_PARAMETER,
+    UPDATE_METHODS,
+    record_etag,
+    require_if_match,
+)
 from portal.core.exceptions import PortalError
 from portal.core.pagination import GeoJSONPagination, RegistryPagination
 from portal.core.services import RecordInvalidError, delete_record, save_record
@@ -239,6 +251,9 @@ class RegistrySerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
     def get_validators(self) -> list[Any]:
         return []
 
+    def to_internal_value(self, data: Any) -> Any:
+        return super().to_internal_value(without_null_characters(data))
+
 
 class RegistryGeoSerializer(GeoFeatureModelSerializer):  # type: ignore[misc]
     """Base of the API's GeoJSON Feature serializers; see :class:`RegistrySerializer`."""
@@ -249,20 +264,62 @@ class RegistryGeoSerializer(GeoFeatureModelSerializer):  # type: ignore[misc]
         return []
 
     def to_internal_value(self, data: Any) -> Any:
+        if not isinstance(data, Mapping):
+            # drf-gis would look for "properties" inside a list or a string; DRF's own check
+            # answers that a body must be an object.
+            return super(GeoFeatureModelSerializer, self).to_internal_value(data)
         # drf-gis unwraps a Feature only when it has "properties"; a PATCH that moves a record
         # sends just the geometry, which would otherwise be silently ignored.
-        if isinstance(data, dict) and data.get("type") == "Feature":
-            data = {**data, "properties": dict(data.get("properties") or {})}
-        return super().to_internal_value(data)
+        if data.get("type") == "Feature" or "properties" in data:
+            data = {**data, "properties": feature_properties(data.get("properties"))}
+            without_null_characters(data["properties"])
+        return super().to_internal_value(without_null_characters(data))
+
+
+def feature_properties(value: Any) -> dict[str, Any]:
+    """A Feature's ``properties`` as a dict of fields: absent or null is none, else an object."""
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        message = _("Expected an object of the record's fields, got %(type)s.")
+        raise serializers.ValidationError(
+            {"properties": [message % {"type": type(value).__name__}]}
+        )
+    return dict(value)
+
+
+def without_null_characters(data: Any) -> Any:
+    """``data``, unless a field's text holds a NUL character: then a 400 naming the field.
+
+    PostgreSQL can neither store nor look up such text, and a related record named by a code
+    (a unit's credit code, a division's code) is looked up before any field validator runs.
+    """
+    if isinstance(data, Mapping):
+        errors = {
+            name: [_("Null characters are not allowed.")]
+            for name, value in data.items()
+            if isinstance(value, str) and "\x00" in value
+        }
+        if errors:
+            raise serializers.ValidationError(errors)
+    return data
 
 
 class RegistryGeoSerializerExtension(GeoFeatureModelSerializerExtension):  # type: ignore[misc]
     """OpenAPI for our Feature serializers: a request body has no (read-only) ``id``, which
-    drf-spectacular's own extension insists on when request and response schemas are split."""
+    drf-spectacular's own extension insists on when request and response schemas are split;
+    an answer's geometry may be null (RFC 7946), as it is for ``?geometry=false``."""
 
     target_class = RegistryGeoSerializer
     match_subclasses = True
     priority = 1
+
+    def map_serializer(self, auto_schema: Any, direction: str) -> Any:
+        schema = super().map_serializer(auto_schema, direction)
+        if direction == "response":
+            geometry = schema["properties"]["geometry"]
+            schema["properties"]["geometry"] = {**geometry, "nullable": True}
+        return schema
 
     def map_geo_feature_model_serializer(self, serializer: Any, base_schema: Any) -> Any:
         id_field = serializer.Meta.id_field
@@ -338,11 +395,48 @@ class RegistryViewSet(ApiViewMixin, viewsets.ModelViewSet):  # type: ignore[type
     queryset: ClassVar[Any]
     save_service = staticmethod(save_record)
     lookup_value_regex = r"\d+"
+    etag_record: Any = None  # the record get_object read: the response carries its ETag
 
     def get_queryset(self) -> Any:
         if getattr(self, "swagger_fake_view", False):  # schema generation: no user
             return self.queryset.none()
         return self.queryset.visible_to(self.request.user).order_by("pk")
+
+    def get_object(self) -> Any:
+        record = super().get_object()
+        if self.request.method in UPDATE_METHODS:
+            require_if_match(self.request, record)
+        self.etag_record = record
+        return record
+
+    def retrieve(self, request: Any, *args: Any, **kwargs: Any) -> Response:
+        record = self.get_object()
+        record_confidential_view(request, record, channel="api")  # the security audit
+        return Response(self.get_serializer(record).data)
+
+    @extend_schema(parameters=[IF_MATCH_PARAMETER])
+    def update(self, request: Any, *args: Any, **kwargs: Any) -> Response:
+        """PUT and PATCH in one transaction that first locks the stored row: the record is read,
+        compared with If-Match, changed and saved while nobody else can save it, so an update
+        never writes back an older value of a field it did not send."""
+        with transaction.atomic():
+            lookup = self.kwargs[self.lookup_url_kwarg or self.lookup_field]
+            rows = self.get_queryset().filter(**{self.lookup_field: lookup})
+            list(rows.select_for_update(of=("self",)).values_list("pk", flat=True))
+            return super().update(request, *args, **kwargs)
+
+    @extend_schema(parameters=[IF_MATCH_PARAMETER])
+    def partial_update(self, request: Any, *args: Any, **kwargs: Any) -> Response:
+        return super().partial_update(request, *args, **kwargs)  # declared for its schema
+
+    def finalize_response(self, request: Any, response: Any, *args: Any, **kwargs: Any) -> Any:
+        response = super().finalize_response(request, response, *args, **kwargs)
+        record = self.etag_record  # after an update, saved: the ETag is of the new version
+        if record is not None and request.method in ETAG_METHODS and response.status_code == 200:
+            etag = record_etag(record)
+            if etag:
+                response["ETag"] = etag
+        return response
 
     def perform_create(self, serializer: Any) -> None:
         record = self.queryset.model(**serializer.validated_data)

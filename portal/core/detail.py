@@ -26,6 +26,7 @@ from django.utils.translation import gettext
 from django.views.generic import DetailView
 from shapely.geometry.base import BaseGeometry
 
+from portal.audits.services import record_confidential_view
 from portal.core.display import WITHHELD, Cell, Column, attributes, headers, rows, value_at
 from portal.core.history import HistoryEntry, load_events, to_entries
 from portal.org.scoping import cleared_levels
@@ -183,6 +184,7 @@ class RegistryDetailView(LoginRequiredMixin, DetailView):  # type: ignore[type-a
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         obj, user = self.object, self.request.user
+        record_confidential_view(self.request, obj, channel="page")  # the security audit
         cleared = cleared_levels(user)
         related = [read_related(spec, obj, user) for spec in self.related]
         history = recent_history(obj)

@@ -34,9 +34,11 @@ def _numbers(value: str, count: int, name: str) -> list[float]:
     except ValueError:
         numbers = []
     if len(numbers) != count or any(n != n for n in numbers):  # n != n: NaN
+        # The request's text goes in as a parameter, never into the message itself: django-filter
+        # formats every message with its parameters, and a "%" in the text would break that.
         raise forms.ValidationError(
-            _("%(name)s needs %(count)d comma-separated numbers, got %(value)r")
-            % {"name": name, "count": count, "value": value[:80]}
+            _("%(name)s needs %(count)d comma-separated numbers, got %(value)r"),
+            params={"name": name, "count": count, "value": value[:80]},
         )
     return numbers
 
@@ -99,8 +101,8 @@ class GeoJSONGeometryField(forms.CharField):
             raise forms.ValidationError(_("intersects: not a GeoJSON geometry")) from None
         if geom.empty or not geom.valid:
             raise forms.ValidationError(
-                _("intersects: the geometry is empty or not valid (%(reason)s)")
-                % {"reason": geom.valid_reason}
+                _("intersects: the geometry is empty or not valid (%(reason)s)"),
+                params={"reason": geom.valid_reason},
             )
         return _with_srid(geom)
 
@@ -112,7 +114,9 @@ class DivisionField(forms.CharField):
             return None
         division = AdminDivision.objects.current().filter(code=value.strip()).first()
         if division is None:
-            raise forms.ValidationError(_("division: no current division has code %s") % value)
+            raise forms.ValidationError(
+                _("division: no current division has code %s"), params=(value[:80],)
+            )
         return division
 
 

@@ -1,9 +1,16 @@
+from datetime import UTC, datetime
 from typing import Any
 
 from django import forms
+from django.utils.dateparse import parse_datetime
+from django.utils.timezone import is_aware
 from django.utils.translation import gettext_lazy as _
 
 from portal.core.geometry import repaired
+from portal.core.services import RecordChangedError, check_unchanged, lock_row
+
+# Stands for a posted version that is not a time: no stored record has it, so it is refused.
+FORGED_VERSION = datetime.min.replace(tzinfo=UTC)
 
 
 class GeometryRepairFormMixin(forms.ModelForm):  # type: ignore[type-arg]
@@ -28,4 +35,46 @@ class GeometryRepairFormMixin(forms.ModelForm):  # type: ignore[type-arg]
                         cleaned[name] = repaired(cleaned[name])
                     except forms.ValidationError as exc:
                         self.add_error(name, exc)
+        return cleaned
+
+
+class VersionFormMixin(forms.ModelForm):  # type: ignore[type-arg]
+    """Carries the version (``updated_at``) of the record the editor opened and refuses the save,
+    with an error on the form, if someone saved the record since: the second of two editors no
+    longer silently overwrites the first.
+
+    The check locks the stored row; the admin validates and saves a change in one transaction,
+    so the row stays locked until this form's record is saved and an editor posting at the same
+    moment waits, then sees the new version. A post without a version (a script) is checked
+    against the version the record was read with when posted; a forged one matches nothing.
+    """
+
+    version = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        loaded = getattr(self.instance, "updated_at", None)
+        if self.instance.pk is not None and loaded is not None:
+            self.initial["version"] = loaded.isoformat()
+
+    def clean_version(self) -> datetime | None:
+        text = self.cleaned_data.get("version") or ""
+        if not text:
+            return None
+        try:
+            version = parse_datetime(text)
+        except ValueError:
+            version = None
+        # A text that is no time cannot be the stored version: flag it for clean() to refuse.
+        return version if version is not None and is_aware(version) else FORGED_VERSION
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if self.instance.pk is None:
+            return cleaned
+        seen = cleaned.get("version") or getattr(self.instance, "_loaded_updated_at", None)
+        try:
+            check_unchanged(self.instance, stored=lock_row(self.instance), seen=seen)
+        except RecordChangedError as exc:
+            self.add_error(None, exc.user_message)
         return cleaned

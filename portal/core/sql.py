@@ -39,3 +39,47 @@ def feature_page(rows_sql: str, params: tuple[object, ...], limit: int) -> tuple
         cursor.execute(FEATURE_PAGE.format(rows=rows_sql), (limit, *params))
         features, rows = cursor.fetchone()
     return str(features), int(rows)
+
+
+# --- Backups (portal.core.backups), run through psycopg on the database being saved or restored.
+# Identifiers are composed with psycopg.sql, never pasted in.
+
+# The tables a backup counts: every table outside the system schemas that no extension owns
+# (PostGIS brings spatial_ref_sys with it, so the extension's version decides its rows).
+USER_TABLES = """
+SELECT n.nspname, c.relname
+FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE c.relkind IN ('r', 'p')
+  AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%'
+  AND NOT EXISTS (
+    SELECT 1 FROM pg_depend d
+    WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e'
+  )
+ORDER BY 1, 2
+"""
+ALL_TABLES = (
+    "SELECT schemaname, tablename FROM pg_tables "
+    "WHERE schemaname NOT IN ('pg_catalog', 'information_schema')"
+)
+COUNT_ROWS = "SELECT count(*) FROM {}"
+EXTENSIONS = "SELECT extname, extversion FROM pg_extension ORDER BY extname"
+APPLIED_MIGRATIONS = "SELECT app, name FROM django_migrations ORDER BY app, id"
+SERVER_VERSION_NUM = "SHOW server_version_num"
+# pg_dump reads the database in this snapshot, so its rows are the ones the manifest counted.
+EXPORT_SNAPSHOT = "SELECT pg_export_snapshot()"
+DATABASE_EXISTS = "SELECT count(*) FROM pg_database WHERE datname = %s"
+CREATE_DATABASE = "CREATE DATABASE {}"
+CREATE_DATABASE_FROM = "CREATE DATABASE {} TEMPLATE {}"
+DROP_DATABASE = "DROP DATABASE IF EXISTS {} WITH (FORCE)"
+CREATE_EXTENSION = "CREATE EXTENSION IF NOT EXISTS {}"
+
+
+# --- Job claims (portal.core.jobs): a session-level advisory lock per running job. PostgreSQL
+# drops it with the session, so a job whose claim is free is not running anywhere any more.
+CLAIM = "SELECT pg_advisory_lock(%s::int, %s::int)"
+RELEASE = "SELECT pg_advisory_unlock(%s::int, %s::int)"
+CLAIMED_KEYS = """
+SELECT l.objid::bigint FROM pg_locks l
+WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2 AND l.classid::bigint = %s
+  AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+"""

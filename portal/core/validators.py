@@ -1,4 +1,7 @@
-"""Field validators that turn ``gis`` checks into Django validation errors with the reason."""
+"""Field validators that turn ``gis`` checks and upload checks into Django validation errors with
+the reason."""
+
+from typing import Any
 
 from django.contrib.gis.geos import GEOSGeometry
 from django.core.exceptions import ValidationError
@@ -7,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from gis import codes
 from gis.crs import SICHUAN_CHONGQING_BBOX
 from gis.errors import CodeError
+from portal.core.files import Accepted, UploadRejectedError, inspect_upload
 
 # The registry covers Sichuan and Chongqing; anything beyond this (already padded) box is a typo,
 # swapped axes or a projected coordinate pasted as degrees.
@@ -73,3 +77,20 @@ def validate_geometry(geom: GEOSGeometry | None) -> None:
             params={"extent": ", ".join(f"{v:.4f}" for v in geom.extent)},
             code="extent",
         )
+
+
+class UploadValidator:
+    """A form or serializer file field's check: the upload is one of ``accepted``'s kinds by its
+    bytes and name, within its size limit (:func:`portal.core.files.inspect_upload`).
+
+    The error leaves the field's name out: forms and the API show it against the field.
+    """
+
+    def __init__(self, accepted: Accepted) -> None:
+        self.accepted = accepted
+
+    def __call__(self, upload: Any) -> None:
+        try:
+            inspect_upload(upload, self.accepted)
+        except UploadRejectedError as exc:
+            raise ValidationError(exc.reason, code="upload") from None

@@ -83,6 +83,7 @@ class StockMovementAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     search_fields = ["document_no", "counterparty", "depot__code", "depot__name"]
     list_select_related = ["depot", "stock_item", "by"]
     date_hierarchy = "occurred_on"
+    exclude = ["document"]  # served only through the scoped download on the stock pages
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         return super().get_queryset(request).visible_to(request.user)  # type: ignore[attr-defined,no-any-return]

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.core.services import OutOfScopeError
 from portal.exchange.models import ImportJob
+from portal.exchange.services import fail_interrupted_imports
 from portal.org.choices import Role
 from portal.org.scoping import Reach, edit_scope
 
@@ -35,6 +36,9 @@ def sees_all_imports(user: User) -> bool:
 
 
 def jobs_visible_to(user: User) -> QuerySet[ImportJob]:
+    # Every page and API call that shows jobs comes here: settle those a database restart or a
+    # killed worker interrupted first, so none shows as running for ever.
+    fail_interrupted_imports()
     jobs = ImportJob.objects.select_related("user").order_by("-created_at", "-pk")
     if not user.is_authenticated:
         return jobs.none()

@@ -23,12 +23,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from portal.core.api import UTCDateTimeField
+from portal.core.validators import UploadValidator
 from portal.exchange import services
 from portal.exchange.access import NOT_AN_IMPORTER, jobs_visible_to, may_import
 from portal.exchange.downloads import export_download
 from portal.exchange.entities import ENTITIES
 from portal.exchange.export import ExportFormat
-from portal.exchange.forms import entity_choices, size_problem
+from portal.exchange.forms import IMPORT_FILES, entity_choices, size_problem
 from portal.exchange.models import ImportJob
 from portal.exchange.problems import ProblemError
 from portal.exchange.readers import declared_crs
@@ -43,8 +44,8 @@ class ImportJobSerializer(serializers.ModelSerializer):  # type: ignore[type-arg
     url = serializers.SerializerMethodField()
     report_url = serializers.SerializerMethodField()
     created_at = UTCDateTimeField(read_only=True)
-    checked_at = UTCDateTimeField(read_only=True)
-    committed_at = UTCDateTimeField(read_only=True)
+    checked_at = UTCDateTimeField(read_only=True, allow_null=True)
+    committed_at = UTCDateTimeField(read_only=True, allow_null=True)
 
     class Meta:
         model = ImportJob
@@ -91,7 +92,7 @@ class ImportUploadSerializer(serializers.Serializer):  # type: ignore[type-arg]
     """What the upload form declares: the CRS and encoding are checked before anything is stored."""
 
     entity = serializers.ChoiceField(choices=entity_choices())
-    file = serializers.FileField()
+    file = serializers.FileField(validators=[UploadValidator(IMPORT_FILES)])
     crs = serializers.CharField(required=False, allow_blank=True, max_length=40, default="")
     encoding = serializers.CharField(required=False, allow_blank=True, max_length=20, default="")
     layer = serializers.CharField(required=False, allow_blank=True, max_length=100, default="")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Final
 
 from django import forms
 from django.conf import settings
@@ -10,6 +10,8 @@ from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from gis.crs import epsg_for_zone
+from portal.core.files import CSV, GEOJSON, GEOPACKAGE, KML, XLSX, ZIP, Accepted
+from portal.core.validators import UploadValidator
 from portal.exchange.entities import ENTITIES
 from portal.exchange.export import ExportFormat
 from portal.exchange.sources import ReadOptions
@@ -74,6 +76,15 @@ def entity_choices() -> list[tuple[str, Any]]:
     return [(name, entity.label) for name, entity in ENTITIES.items()]
 
 
+# What an import may be, judged by the name's extension and the first bytes together; the size
+# is checked apart (size_problem) with its own advice.
+IMPORT_FILES: Final = Accepted(
+    field=_("File"),
+    kinds=(GEOPACKAGE, ZIP, XLSX, GEOJSON, KML, CSV),
+    expected=_("a GeoPackage, zipped Shapefile, GeoJSON, KML, CSV or Excel (.xlsx) file"),
+)
+
+
 def size_problem(size: int | None) -> str | None:
     """The refusal of a file above ``TIANFU_IMPORT_MAX_MB``, read at call time for tests."""
     limit = settings.TIANFU_IMPORT_MAX_MB
@@ -88,6 +99,7 @@ class ImportForm(forms.Form):
     entity = forms.ChoiceField(label=_("Record type"), choices=entity_choices)
     file = forms.FileField(
         label=_("File"),
+        validators=[UploadValidator(IMPORT_FILES)],
         help_text=_(
             "GeoPackage, zipped Shapefile, GeoJSON, KML, CSV or Excel (.xlsx). "
             "Nothing is written until you have read the check and confirmed it."

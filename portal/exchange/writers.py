@@ -300,7 +300,7 @@ def _json_value(value: Any) -> Any:
 
 def spreadsheet_headers(layout: Layout) -> list[str]:
     """Chinese titles, then ``lon``/``lat`` (``x``/``y`` if projected) or ``wkt`` columns."""
-    headers = [f.title for f in layout.fields]
+    headers = [_header(f, layout.encoding) for f in layout.fields]
     if layout.geometry == "Point":
         headers += ["lon", "lat"] if layout.crs.is_geographic else ["x", "y"]
     elif layout.geometry is not None:
@@ -308,6 +308,16 @@ def spreadsheet_headers(layout: Layout) -> list[str]:
     if layout.footprint:
         headers.append("footprint")  # its own column: a file carries one geometry column
     return headers
+
+
+def _header(field: Field, encoding: str) -> str:
+    """The field's title, or its key where ``encoding`` cannot write the title (GBK has no
+    "m²"): the import reads a column by either."""
+    try:
+        field.title.encode(encoding)
+    except UnicodeEncodeError:
+        return field.key
+    return field.title
 
 
 def _sheet_geometry(layout: Layout, chunk: Chunk) -> list[list[Any]]:

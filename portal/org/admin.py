@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework.authtoken.admin import TokenAdmin as DRFTokenAdmin
 from rest_framework.authtoken.models import TokenProxy
 
+from portal.accounts.admin import PasswordPolicyAdminMixin
 from portal.core.admin import ReferenceAdmin, ScopedAdmin
 from portal.core.history_admin import HistoryAdminMixin
 from portal.org.choices import Role
@@ -39,17 +40,45 @@ class UnitAdmin(ScopedAdmin):
     list_select_related = ["division"]
 
 
+# What the security administrator grants: a unit, one role, a clearance, and whether the account
+# may sign in (is_staff opens the admin, where every page still follows the role). Django's own
+# is_superuser, groups and permissions would bypass roles, so only a superuser sees them.
+ACCOUNT_FIELDSETS = (
+    (None, {"fields": ("username", "password")}),
+    (_("Personal info"), {"fields": ("first_name", "last_name", "email")}),
+    (_("Unit and role"), {"fields": ("unit", "role", "clearance")}),
+    (_("Permissions"), {"fields": ("is_active", "is_staff")}),
+    (_("Important dates"), {"fields": ("last_login", "date_joined")}),
+)
+DJANGO_PERMISSIONS_FIELDSET = (None, {"fields": ("is_superuser", "groups", "user_permissions")})
+
+
 @admin.register(User)
-class UserAdmin(HistoryAdminMixin, DjangoUserAdmin):
-    """Accounts: only the security administrator grants roles, and never to their own account."""
+class UserAdmin(PasswordPolicyAdminMixin, HistoryAdminMixin, DjangoUserAdmin):
+    """Accounts: only the security administrator grants roles, never to their own account, and
+    never to or from a superuser account (development only: production needs none)."""
 
     list_display = ["username", "role", "unit", "clearance", "is_active", "is_staff"]
     list_filter = ["role", "clearance", "is_active"]
     list_select_related = ["unit"]
-    fieldsets = (
-        *DjangoUserAdmin.fieldsets,
+    readonly_fields = ["last_login", "date_joined"]
+    fieldsets = ACCOUNT_FIELDSETS
+    add_fieldsets = (
+        (
+            None,
+            {
+                "classes": ("wide",),
+                "fields": ("username", "usable_password", "password1", "password2"),
+            },
+        ),
         (_("Unit and role"), {"fields": ("unit", "role", "clearance")}),
     )
+
+    def get_fieldsets(self, request: HttpRequest, obj: User | None = None) -> Any:
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is not None and request.user.is_superuser:
+            return (*fieldsets, DJANGO_PERMISSIONS_FIELDSET)
+        return fieldsets
 
     def _reader(self, request: HttpRequest) -> bool:
         user = request.user
@@ -69,7 +98,9 @@ class UserAdmin(HistoryAdminMixin, DjangoUserAdmin):
         return self._granter(request)
 
     def has_change_permission(self, request: HttpRequest, obj: User | None = None) -> bool:
-        if obj is not None and obj.pk == request.user.pk and not request.user.is_superuser:
+        # Changing a superuser's password or flags would hand over its powers.
+        guarded = obj is not None and (obj.pk == request.user.pk or obj.is_superuser)
+        if guarded and not request.user.is_superuser:
             return False
         return self._granter(request)
 
@@ -113,7 +144,8 @@ class TokenAdmin(DRFTokenAdmin):
 
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         if db_field.name == "user" and not request.user.is_superuser:
-            kwargs["queryset"] = User.objects.exclude(pk=request.user.pk)
+            # Nor for a superuser: its token would carry every power to the issuer.
+            kwargs["queryset"] = User.objects.exclude(pk=request.user.pk).exclude(is_superuser=True)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def save_model(self, request: HttpRequest, obj: TokenProxy, form: Any, change: bool) -> None:

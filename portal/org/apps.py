@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.core import checks
 from django.utils.translation import gettext_lazy as _
 
 
@@ -6,3 +7,8 @@ class OrgConfig(AppConfig):
     name = "portal.org"
     label = "org"
     verbose_name = _("Organisation")
+
+    def ready(self) -> None:
+        from portal.org.checks import check_duties
+
+        checks.register(check_duties, checks.Tags.security, deploy=True)

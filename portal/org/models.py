@@ -1,7 +1,10 @@
+from typing import Any
+
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.contrib.gis.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from portal.core.choices import Confidentiality, GovernmentLevel
@@ -176,6 +179,15 @@ class User(AbstractUser):
         choices=Confidentiality,
         default=Confidentiality.INTERNAL,
     )
+    # The password policy of portal.accounts: when the password was last set, and whether its
+    # holder must replace it at the next sign-in (a password someone else chose or handed over).
+    password_changed_at = models.DateTimeField(_("password changed"), null=True, blank=True)
+    must_change_password = models.BooleanField(
+        _("must change password"),
+        default=False,
+        db_default=False,
+        help_text=_("The user is sent to the password change page until they choose a new one."),
+    )
 
     objects = UserManager()
 
@@ -189,3 +201,14 @@ class User(AbstractUser):
                 violation_error_message=_("Every account must belong to a unit."),
             )
         ]
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # AbstractBaseUser keeps the raw password in _password between set_password() and save()
+        # so that validators hear of the change (password_changed); a hash upgrade at sign-in
+        # clears it first, so only real changes restart the password's age.
+        if self._password is not None:
+            self.password_changed_at = timezone.now()
+            fields = kwargs.get("update_fields")
+            if fields is not None and "password" in fields:
+                kwargs["update_fields"] = {*fields, "password_changed_at"}
+        super().save(*args, **kwargs)

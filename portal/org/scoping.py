@@ -49,7 +49,9 @@ class Scope:
             return Q(**{_join(unit_path, "division__code__startswith"): self.prefix})
         if self.reach is Reach.UNIT:
             return Q(**{unit_path or "pk": self.unit_id})
-        return Q(pk__in=[])
+        # Matches nothing, yet compiles to SQL: ``pk__in=[]`` raises EmptyResultSet wherever a
+        # queryset is compiled by hand (GeoJSON lists, tiles), which answered 500.
+        return Q(pk__isnull=True)
 
     def allows(self, unit: Unit | None) -> bool:
         """Whether a record owned by ``unit`` falls inside this scope (for new records)."""

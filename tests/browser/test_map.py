@@ -78,7 +78,7 @@ def test_offline_basemap_and_tiles_load_without_errors(page, live_server, data):
     tiles = []
     page.on("response", lambda r: tiles.append(r) if TILE.search(r.url) else None)
     open_map(page, live_server, data["user"], "map=9/30.63/104.08")
-    page.wait_for_function("document.querySelector('img.hillshade')?.naturalWidth > 0")
+    page.wait_for_function("() => document.querySelector('img.hillshade')?.naturalWidth > 0")
     expect(page.locator(".division-label--city span").first).to_be_visible()
     expect(page.locator(".leaflet-control-attribution")).to_contain_text("DEM")
     expect(page.locator(".cell-count").first).to_have_text("3")  # the three assets, one cell
@@ -244,7 +244,7 @@ def test_locate_me_reports_refusal_then_marks_the_position(page, live_server, da
     page.get_by_role("button", name=re.compile("定位|Locate")).click()
     expect(status).to_contain_text("30")
     assert status.inner_text() != refused
-    page.wait_for_function("Tianfu.map.getZoom() >= 15")
+    page.wait_for_function("() => Tianfu.map.getZoom() >= 15")
 
 
 def test_gcj02_basemap_shows_approval_number_and_shifts_layers(page, live_server, data, settings):
@@ -263,7 +263,7 @@ def test_gcj02_basemap_shows_approval_number_and_shifts_layers(page, live_server
     open_map(page, live_server, data["user"], "map=12/30.63/104.08&layers=assets")
     with page.expect_response(re.compile(r"hillshade\.png\?z=12")):
         page.get_by_role("radio", name="GCJ-02 test basemap").check()
-    page.wait_for_function("document.querySelectorAll('.leaflet-tile-loaded').length > 0")
+    page.wait_for_function("() => document.querySelectorAll('.leaflet-tile-loaded').length > 0")
     page.wait_for_load_state("networkidle")
     expect(page.locator(".leaflet-control-attribution")).to_contain_text("GS(2099)0001号")
     expect(page.locator("#map-gcj02-note")).to_be_visible()

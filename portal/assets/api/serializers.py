@@ -44,7 +44,7 @@ class AssetSerializer(RegistryGeoSerializer):
 
 
 class AssetCategorySerializer(RegistrySerializer):
-    parent = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    parent = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
 
     class Meta:
         model = AssetCategory

@@ -13,7 +13,6 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import PurePath
 from typing import TYPE_CHECKING, Final
 
 from django.conf import settings
@@ -21,6 +20,7 @@ from django.contrib.gis.geos import Point
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from portal.assets.choices import (
@@ -43,8 +43,8 @@ from portal.assets.models.transfers import ACTIVE_RESERVATION_STATUSES
 from portal.assets.models.warehouse import LIVE_LISTING_STATUSES
 from portal.assets.services.approvals import listed_status
 from portal.assets.services.handover import naming
+from portal.core import files
 from portal.core.choices import Confidentiality
-from portal.core.files import sha256_of
 from portal.core.services import writing
 from portal.depots.choices import DepotKind
 
@@ -61,14 +61,8 @@ LISTABLE_STATUSES: Final = (
     AssetStatus.REPAIRABLE,
 )
 WAREHOUSE_KINDS: Final = (DepotKind.WAREHOUSE, DepotKind.BOTH)
-# Photos: signature → (content type, the extensions that may carry it).
-PHOTO_SIGNATURES: Final = (
-    (b"\xff\xd8\xff", "image/jpeg", ("jpg", "jpeg")),
-    (b"\x89PNG\r\n\x1a\n", "image/png", ("png",)),
-)
 LIVE_CONSTRAINT: Final = "assets_listing_one_live_per_asset"
 RECEIPT_MAX: Final = Listing._meta.get_field("receipt_no").max_length
-HEAD_BYTES: Final = 8
 
 
 def _refuse_editor(asset: Asset) -> None:
@@ -455,38 +449,20 @@ def _refuse_twin(listing: Listing, sha256: str) -> None:
 
 
 def _check_photo(upload: UploadedFile) -> dict[str, object]:
-    """Refuse an empty, oversized or mistyped file; otherwise the facts stored about it."""
-    name = PurePath(upload.name or "").name
-    size = upload.size or 0
-    if size == 0:
-        raise PhotoRejectedError(_("Photo: the file “%(name)s” is empty.") % {"name": name})
-    limit = int(settings.TIANFU_LISTING_PHOTO_MAX_MB)
-    if size > limit * 1024 * 1024:
-        raise PhotoRejectedError(
-            _("Photo: the file “%(name)s” is larger than %(limit)d MB.")
-            % {"name": name, "limit": limit}
-        )
-    upload.seek(0)
-    content_type = _sniff(upload.read(HEAD_BYTES), name)
-    return {
-        "original_name": name[:200],
-        "content_type": content_type,
-        "size_bytes": size,
-        "sha256": sha256_of(upload),
-    }
-
-
-def _sniff(head: bytes, name: str) -> str:
-    """The type the first bytes show, when the name's extension agrees with it."""
-    extension = PurePath(name).suffix.lower().lstrip(".")
-    for signature, content_type, extensions in PHOTO_SIGNATURES:
-        if head.startswith(signature):
-            if extension not in extensions:
-                raise PhotoRejectedError(
-                    _("Photo: “%(name)s” is a %(type)s file but its name ends in “.%(ext)s”.")
-                    % {"name": name, "type": content_type, "ext": extension}
-                )
-            return content_type
-    raise PhotoRejectedError(
-        _("Photo: “%(name)s” is not a JPEG or PNG image (judged by its content).") % {"name": name}
+    """Refuse an empty, oversized, mistyped or active file; otherwise the facts stored about it."""
+    accepted = files.Accepted(
+        field=capfirst(_("photo")),
+        kinds=(files.JPEG, files.PNG),
+        expected=_("a JPEG or PNG image"),
+        max_mb=int(settings.TIANFU_LISTING_PHOTO_MAX_MB),
     )
+    try:
+        checked = files.check_upload(upload, accepted)
+    except files.UploadRejectedError as exc:
+        raise PhotoRejectedError(exc.user_message) from None
+    return {
+        "original_name": checked.original_name[:200],
+        "content_type": checked.content_type,
+        "size_bytes": checked.size_bytes,
+        "sha256": checked.sha256,
+    }

@@ -44,6 +44,7 @@ from portal.assets.services.listings import (
 )
 from portal.assets.services.transfers import reserve_listing
 from portal.core.exceptions import PortalError
+from portal.core.files import serve_upload
 from portal.org.scoping import edit_scope
 
 FormFactory = Callable[[Listing, HttpRequest], Any]
@@ -276,12 +277,10 @@ class ListingPhotoView(LoginRequiredMixin, View):
         listing = get_object_or_404(Listing.objects.visible_to(request.user), pk=pk)
         photo = get_object_or_404(ListingPhoto.objects.filter(listing=listing), pk=photo_pk)
         try:
-            handle = photo.file.open("rb")
+            response = serve_upload(
+                photo.file, filename=photo.original_name, content_type=photo.content_type
+            )
         except FileNotFoundError:
             raise Http404 from None
-        response = FileResponse(
-            handle, filename=photo.original_name, content_type=photo.content_type
-        )
-        response["X-Content-Type-Options"] = "nosniff"
         response["Cache-Control"] = "private, max-age=3600"
         return response

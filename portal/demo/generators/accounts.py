@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
+from django.utils import timezone
 
 from portal.org.choices import Role
 from portal.org.models import Unit
@@ -83,6 +84,9 @@ def ensure_accounts() -> list[DemoAccount]:
             )
             hashed = hashed or make_password(PASSWORD)
             user.password = hashed
+            # The published password stays valid: no forced change at the first sign-in.
+            user.password_changed_at = timezone.now()
+            user.must_change_password = False
             user.save()
         unit = user.unit.name if user.unit else ""
         role = Role(user.role).label if user.role in Role.values else user.role

@@ -2,7 +2,6 @@ from typing import Any, Final
 
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -109,7 +108,7 @@ class StockItemSerializer(RegistrySerializer):
 
 
 class SupplyCategorySerializer(RegistrySerializer):
-    parent = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    parent = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
 
     class Meta:
         model = SupplyCategory
@@ -150,7 +149,7 @@ class StockMovementSerializer(serializers.ModelSerializer):  # type: ignore[type
         ]
         read_only_fields = fields
 
-    @extend_schema_field(OpenApiTypes.URI)
+    @extend_schema_field({"type": "string", "format": "uri", "nullable": True})
     def get_document_url(self, movement: StockMovement) -> str | None:
         if not movement.document:
             return None

@@ -26,12 +26,12 @@ from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
+from portal.core.files import CheckedFile, UploadRejectedError, check_upload
 from portal.core.services import writing
 from portal.depots.choices import MovementKind
 from portal.depots.exceptions import DepotForbiddenError, DepotInputError, InsufficientStockError
 from portal.depots.models import Depot, StockItem, StockMovement, SupplyCategory
-from portal.parcels.documents import CheckedFile, check_upload
-from portal.parcels.exceptions import DocumentRejectedError
+from portal.parcels.documents import accepted
 
 if TYPE_CHECKING:
     from portal.org.models import User
@@ -134,9 +134,9 @@ def _checked_document(upload: UploadedFile | None) -> CheckedFile | None:
     if upload is None:
         return None
     try:
-        checked = check_upload(upload)
-    except DocumentRejectedError as exc:
-        raise _refuse_field(StockMovement, "document", exc.user_message) from None
+        checked = check_upload(upload, accepted())
+    except UploadRejectedError as exc:
+        raise _refuse_field(StockMovement, "document", exc.reason) from None
     if checked.content_type not in DOCUMENT_TYPES:
         raise _refuse_field(
             StockMovement,

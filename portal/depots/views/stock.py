@@ -30,6 +30,7 @@ from django.views import View
 from django.views.generic import ListView
 
 from portal.core.exceptions import PortalError
+from portal.core.files import serve_upload
 from portal.core.views import refused
 from portal.depots.exceptions import DepotForbiddenError
 from portal.depots.exports import stock as export
@@ -270,17 +271,15 @@ class MovementDocumentView(LoginRequiredMixin, View):
         movement = get_object_or_404(StockMovement.objects.visible_to(request.user), pk=pk)
         if not movement.document:
             raise Http404
-        try:
-            handle = movement.document.open("rb")
-        except FileNotFoundError:
-            raise Http404 from None
         suffix = PurePath(movement.document.name).suffix.lower()
         # A download, never shown inline: a scan uploaded as a PDF may carry script.
         name = f"{_safe_name(movement.document_no, 'document')}{suffix}"
-        response = FileResponse(
-            handle, as_attachment=True, filename=name, content_type=_content_type(suffix)
-        )
-        response["X-Content-Type-Options"] = "nosniff"
+        try:
+            response = serve_upload(
+                movement.document, filename=name, content_type=_content_type(suffix)
+            )
+        except FileNotFoundError:
+            raise Http404 from None
         response["Cache-Control"] = "private, max-age=3600"
         return response
 

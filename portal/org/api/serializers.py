@@ -5,7 +5,7 @@ from portal.org.models import AdminDivision, CooperationRegion, Unit
 
 
 class DivisionSerializer(RegistryGeoSerializer):
-    parent = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    parent = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
 
     class Meta:
         model = AdminDivision

@@ -23,6 +23,7 @@ from django.views.generic import DetailView, ListView
 
 from portal.buildings.models import Building
 from portal.core.exceptions import PortalError
+from portal.core.files import serve_upload
 from portal.org.scoping import Reach, edit_scope
 from portal.parcels import services, workflow
 from portal.parcels.exceptions import CaseStateError
@@ -191,14 +192,8 @@ class DocumentDownloadView(LoginRequiredMixin, View):
     def get(self, request: HttpRequest, pk: int) -> FileResponse:
         document = get_object_or_404(SourceDocument.objects.visible_to(request.user), pk=pk)
         try:
-            handle = document.file.open("rb")
+            return serve_upload(
+                document.file, filename=document.original_name, content_type=document.content_type
+            )
         except FileNotFoundError:
             raise Http404 from None
-        response = FileResponse(
-            handle,
-            as_attachment=True,
-            filename=document.original_name,
-            content_type=document.content_type,
-        )
-        response["X-Content-Type-Options"] = "nosniff"
-        return response

@@ -84,7 +84,7 @@ def written():
     )
 
 
-def test_the_page_needs_a_login(client):
+def test_the_page_needs_a_login(client, db):  # the portal checks PostgreSQL first
     assert client.get(LIST).status_code == 302
 
 

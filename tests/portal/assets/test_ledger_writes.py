@@ -71,6 +71,7 @@ def test_other_fields_change_and_a_withdrawn_listing_frees_the_asset(w):
     save_asset(item, by=w["holder_officer"])
     assert stored(item)[-1] == "改名后的电脑"
     withdraw_listing(offer, by=w["holder_officer"])
+    item.refresh_from_db()  # the withdrawal saved the asset: a stale copy would be refused
     item.status = AssetStatus.IN_USE
     save_asset(item, by=w["holder_officer"])
     assert Asset.objects.get(pk=item.pk).status == AssetStatus.IN_USE

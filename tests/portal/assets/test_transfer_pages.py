@@ -83,7 +83,7 @@ def written():
 # -- the list ----------------------------------------------------------------------------------
 
 
-def test_the_list_needs_a_login(client):
+def test_the_list_needs_a_login(client, db):  # the portal checks PostgreSQL first
     assert client.get(LIST).status_code == 302
 
 

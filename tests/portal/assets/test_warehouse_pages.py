@@ -65,7 +65,7 @@ def act(web: Client, listing: Listing, action: str, **data):
 # -- the list ---------------------------------------------------------------------------------
 
 
-def test_the_list_needs_a_login(web):
+def test_the_list_needs_a_login(web, db):  # the portal checks PostgreSQL first
     assert web.get(LIST).status_code == 302
 
 

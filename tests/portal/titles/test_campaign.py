@@ -14,7 +14,6 @@ from portal.parcels.campaign import (
     legend,
 )
 from portal.parcels.choices import CaseStatus, ConflictKind
-from tests.factories import PASSWORD
 from tests.portal.titles.campaign_data import FORMULA_NAME, build_campaign_data
 
 pytestmark = pytest.mark.django_db
@@ -139,7 +138,7 @@ def test_classes():
 
 
 def test_page_shows_the_figures(client, data):
-    client.login(username=data.province_admin.username, password=PASSWORD)
+    client.force_login(data.province_admin)
     response = client.get(reverse("parcels:campaign"))
     assert response.status_code == 200
     html = response.content.decode()
@@ -158,7 +157,7 @@ def test_page_shows_the_figures(client, data):
 
 
 def test_page_scoped_for_an_officer(client, data):
-    client.login(username=data.officer_a.username, password=PASSWORD)
+    client.force_login(data.officer_a)
     html = client.get(reverse("parcels:campaign"), {"level": "county"}).content.decode()
     assert '<dd id="figure-cases">4</dd>' in html
     assert "涪城区丙单位" not in html
@@ -166,7 +165,7 @@ def test_page_scoped_for_an_officer(client, data):
 
 
 def test_bad_division_is_a_400_with_the_reason(client, data):
-    client.login(username=data.province_admin.username, password=PASSWORD)
+    client.force_login(data.province_admin)
     for view in ("parcels:campaign", "parcels:campaign_xlsx", "parcels:campaign_pdf"):
         response = client.get(reverse(view), {"division": "51ab"})
         assert response.status_code == 400
@@ -181,6 +180,6 @@ def test_sign_in_required(client, db):
 
 
 def test_nav_links_to_the_campaign(client, data):
-    client.login(username=data.officer_a.username, password=PASSWORD)
+    client.force_login(data.officer_a)
     html = client.get(reverse("maps:dashboard")).content.decode()
     assert f'href="{reverse("parcels:campaign")}"' in html

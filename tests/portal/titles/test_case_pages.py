@@ -28,7 +28,7 @@ def texts(response):
     return [str(message) for message in get_messages(response.wsgi_request)]
 
 
-def test_list_needs_a_login(client):
+def test_list_needs_a_login(client, db):  # the portal checks PostgreSQL first
     assert client.get(LIST).status_code == 302
 
 

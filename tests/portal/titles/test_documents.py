@@ -11,7 +11,6 @@ from django.utils import translation
 from portal.parcels import services
 from portal.parcels.exceptions import CaseForbiddenError, DocumentRejectedError
 from portal.parcels.models import SourceDocument
-from tests.factories import PASSWORD
 from tests.portal.titles.case_data import JPEG, PDF, PNG, TIFF, upload
 
 
@@ -95,7 +94,7 @@ def test_download_is_an_attachment_for_readers_of_the_case(client, titles):
     document = store(titles, "证书.pdf", PDF)
     url = reverse("parcels:document_download", args=[document.pk])
     for role in ("viewer", "county_admin", "auditor"):
-        client.login(username=titles[role].username, password=PASSWORD)
+        client.force_login(titles[role])
         response = client.get(url)
         assert response.status_code == 200, role
         assert b"".join(response.streaming_content) == PDF
@@ -107,7 +106,7 @@ def test_download_is_an_attachment_for_readers_of_the_case(client, titles):
 @pytest.mark.parametrize("role", ["other_officer", "other_admin"])
 def test_download_outside_the_scope_is_a_404(client, titles, role):
     document = store(titles, "证书.pdf", PDF)
-    client.login(username=titles[role].username, password=PASSWORD)
+    client.force_login(titles[role])
     response = client.get(reverse("parcels:document_download", args=[document.pk]))
     assert response.status_code == 404
 

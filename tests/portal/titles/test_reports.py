@@ -19,7 +19,6 @@ from portal.parcels.campaign import CampaignFilter, build_campaign
 from portal.parcels.choices import CaseStatus
 from portal.parcels.reports import report_title
 from portal.parcels.reports.pdf import STATIC_DIR, FetchRefusedError, LocalFetcher, map_svg
-from tests.factories import PASSWORD
 from tests.portal.titles.campaign_data import FORMULA_NAME, build_campaign_data
 
 pytestmark = pytest.mark.django_db
@@ -34,7 +33,7 @@ def data():
 
 @pytest.fixture
 def signed_in(client, data):
-    client.login(username=data.province_admin.username, password=PASSWORD)
+    client.force_login(data.province_admin)
     return client
 
 
@@ -104,7 +103,7 @@ def test_xlsx_lists_overdue_cases_and_open_conflicts(signed_in, data):
 
 
 def test_xlsx_is_scoped_and_filtered(client, data):
-    client.login(username=data.officer_a.username, password=PASSWORD)
+    client.force_login(data.officer_a)
     book = workbook(client, level="county", division="5101")
     units = [row[0] for row in rows(book.worksheets[2])[1:]]
     assert units == ["锦江区甲单位"]
@@ -226,7 +225,7 @@ def test_map_draws_the_divisions_with_tooltips(signed_in):
 
 
 def test_map_is_scoped(client, data):
-    client.login(username=data.officer_a.username, password=PASSWORD)
+    client.force_login(data.officer_a)
     archive = zipfile.ZipFile(io.BytesIO(download(client, "campaign_map", level="county").content))
     html = archive.read("map.html").decode("utf-8")
     # The officer's unit has four visible cases, all in 锦江区; 涪城区 is drawn with none.

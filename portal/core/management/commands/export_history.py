@@ -7,6 +7,8 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import models
 
+from portal.audits.choices import AuditAction
+from portal.audits.services import record_event
 from portal.core.history import FORMATS, Target, UntrackedModelError, export_history
 
 
@@ -32,11 +34,26 @@ class Command(BaseCommand):
         except UntrackedModelError as exc:
             raise CommandError(str(exc)) from None
         output: Path | None = options["output"]
+        _audit(model, options)
         if output is None:
             self.stdout.write(text, ending="")
             return
         output.write_text(text, encoding="utf-8", newline="")
         self.stderr.write(f"history of {model._meta.label} written to {output}")
+
+
+def _audit(model: type[models.Model], options: dict[str, Any]) -> None:
+    """An export from the command line is recorded in the security audit like a download."""
+    output = str(options["output"] or "standard output")
+    detail = {
+        "channel": "command",
+        "command": "export_history",
+        "model": model._meta.label,
+        "pks": options["pk"],
+        "format": options["fmt"],
+        "path": output,
+    }
+    record_event(AuditAction.EXPORT, target=output, detail=detail, username="manage.py")
 
 
 def _model(label: str) -> type[models.Model]:

@@ -7,6 +7,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from portal.audits.choices import AuditAction, AuditResult
+from portal.audits.services import record_event
 from portal.core.exceptions import PortalError
 from portal.exchange.cli import acting_user
 from portal.exchange.entities import get_entity
@@ -86,8 +88,23 @@ class Command(BaseCommand):
                 out=path,
             )
         except PortalError as exc:
+            _audit(user, {**opts, "fmt": fmt}, path, AuditResult.FAILURE, error=exc.user_message)
             raise CommandError(exc.user_message) from None
+        _audit(user, {**opts, "fmt": fmt}, result.path, AuditResult.SUCCESS, rows=result.rows)
         self.stdout.write(f"{result.rows} rows written to {result.path}")
+
+
+def _audit(user: Any, opts: dict[str, Any], path: Path, result: str, **detail: Any) -> None:
+    """An export from the command line is recorded in the security audit like a download."""
+    detail.update(
+        channel="command",
+        command="export_data",
+        entity=opts["entity"],
+        format=opts["fmt"],
+        filters=opts["filter"],
+        path=str(path),
+    )
+    record_event(AuditAction.EXPORT, user=user, result=result, target=str(path), detail=detail)
 
 
 def filters(pairs: list[str]) -> dict[str, list[str]]:

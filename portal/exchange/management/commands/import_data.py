@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import InterfaceError, OperationalError
 
 from portal.exchange import services
 from portal.exchange.cli import acting_user
@@ -40,9 +41,12 @@ class Command(BaseCommand):
                 opts["entity"], path, by=user, options=options, repair=opts["repair"]
             )
         else:
-            job = services.import_path(
-                opts["entity"], path, by=user, options=options, repair=opts["repair"]
-            )
+            try:
+                job = services.import_path(
+                    opts["entity"], path, by=user, options=options, repair=opts["repair"]
+                )
+            except (OperationalError, InterfaceError) as exc:
+                raise CommandError(_lost(exc)) from None
             report = Report.from_dict(job.report)
         self._print(report, as_json=opts["format"] == "json")
         if not report.ok:
@@ -63,6 +67,15 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"{problem['severity']} row {row} [{problem['field']}]: {problem['message_en']}"
             )
+
+
+def _lost(exc: Exception) -> str:
+    reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return (
+        f"The database went away during the import ({reason}). An import is one transaction: "
+        "nothing of it was written unless it had finished. Run it again once the database "
+        "answers; rows already written come back unchanged."
+    )
 
 
 def summary(report: Report) -> dict[str, Any]:

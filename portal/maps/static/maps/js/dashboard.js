@@ -9,6 +9,9 @@
   // machines they cost more than they show, and a page error from inside ECharts, seen twice in
   // CI under load and not reproduced alone, came while a resize could overlap a transition.
   var MAP_COLOURS = ["#edf8e9", "#bae4b3", "#74c476", "#31a354", "#006d2c"];
+  // Tooltips drawn as chart text: ECharts writes HTML tooltips with style attributes, which the
+  // Content Security Policy refuses (style-src 'self'), and registry names then stay plain text.
+  var TOOLTIP_MODE = "richText";
   var charts = [];
   var data;
   var strings;
@@ -50,9 +53,10 @@
       aria: { enabled: true }, animation: false,
       tooltip: {
         trigger: "item",
+        renderMode: TOOLTIP_MODE,
         formatter: function (params) {
           var value = typeof params.value === "number" ? numbers.format(params.value) : "0";
-          return (names[params.name] || params.name) + "<br>" + metricLabel(name) + "：" + value;
+          return (names[params.name] || params.name) + "\n" + metricLabel(name) + "：" + value;
         }
       },
       visualMap: {
@@ -73,7 +77,10 @@
     return {
       aria: { enabled: true }, animation: false,
       grid: { left: 8, right: 24, top: 8, bottom: 8, containLabel: true },
-      tooltip: { trigger: "item", valueFormatter: function (value) { return numbers.format(value); } },
+      tooltip: {
+        trigger: "item", renderMode: TOOLTIP_MODE,
+        valueFormatter: function (value) { return numbers.format(value); }
+      },
       xAxis: { type: "value", axisLabel: { formatter: function (value) { return numbers.format(value); } } },
       yAxis: { type: "category", data: items.map(function (g) { return g.label; }) },
       series: [{
@@ -86,7 +93,10 @@
   function pieOption(groups, name, label) {
     return {
       aria: { enabled: true }, animation: false,
-      tooltip: { trigger: "item", valueFormatter: function (value) { return numbers.format(value); } },
+      tooltip: {
+        trigger: "item", renderMode: TOOLTIP_MODE,
+        valueFormatter: function (value) { return numbers.format(value); }
+      },
       legend: { type: "scroll", bottom: 0 },
       series: [{
         type: "pie", name: label, radius: ["35%", "65%"], center: ["50%", "45%"],

@@ -1,0 +1,24 @@
+"""``manage.py verify_audit``: check every audit event's integrity tag and link, oldest first."""
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+
+from portal.audits.models import AuditEvent
+from portal.audits.services import verify_chain
+
+
+class Command(BaseCommand):
+    help = (
+        "Verify the integrity chain of the security audit. Exits with an error naming the first "
+        "event that was changed, or that follows an event removed outside a purge."
+    )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        broken = verify_chain()
+        if broken is not None:
+            raise CommandError(
+                f"audit chain broken at event {broken.pk} ({broken}): it, or the event before "
+                "it, was changed or removed outside the portal"
+            )
+        self.stdout.write(f"{AuditEvent.objects.count()} audit events, chain intact")

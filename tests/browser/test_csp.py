@@ -1,0 +1,244 @@
+"""Every page we serve obeys the Content Security Policy in headless Chromium.
+
+The pages come from the URL conf: every portal route without parameters that answers a province
+administrator (or, for the security audit, the audit administrator) with HTML, and one detail
+page of each kind the tiny demo load holds; then the login pages, the admin index, a changelist,
+a change form and an add form with the Leaflet map widget, and the API's Swagger UI. Each page
+is loaded until the network is idle and the mouse has crossed its charts (ECharts writes its
+tooltips on hover); any ``securitypolicyviolation`` event or console message about the policy
+fails the test, naming the page and the directive, and so does any response of the portal
+without the policy header.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.apps import apps
+from django.conf import settings
+from django.db.models import Model
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from playwright.sync_api import ConsoleMessage, Page, Response
+
+from portal.buildings.models import Building
+from portal.demo.services import load_demo
+from portal.depots.models import CoverageAnalysis, SitingScenario
+from portal.exchange.models import ImportJob
+from portal.org.choices import Role
+from portal.org.models import User
+from portal.parcels.models import TitleCase
+from tests.factories import BuildingFactory, UserFactory, division, square
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+# Namespaces that are not pages: the JSON API, and the admin (visited apart, a few pages).
+SKIPPED_NAMESPACES = {"api", "admin"}
+# Detail views that find their object without a ``model`` attribute.
+DETAIL_MODELS: dict[str, type[Model]] = {
+    "parcels:case_detail": TitleCase,
+    "depots:coverage_detail": CoverageAnalysis,
+    "depots:scenario_detail": SitingScenario,
+    "exchange:import_detail": ImportJob,
+}
+# Kinds the tiny demo load must hold, so that their detail pages are really visited.
+REQUIRED_DETAILS = {
+    "org:unit_detail",
+    "org:division_detail",
+    "buildings:building_detail",
+    "parcels:parcel_detail",
+    "assets:asset_detail",
+    "depots:depot_detail",
+    "fleet:vehicle_detail",
+}
+SEEDING_MIGRATIONS = (
+    "portal.depots.migrations.0006_seed_supply_categories",
+    "portal.assets.migrations.0006_default_approval_rules",
+)
+WATCH_VIOLATIONS = """
+window.__cspViolations = [];
+document.addEventListener("securitypolicyviolation", function (event) {
+  window.__cspViolations.push(
+    event.violatedDirective + " blocked " + (event.blockedURI || "inline") + " at " +
+    event.sourceFile + ":" + event.lineNumber + " " + event.sample
+  );
+});
+"""
+
+
+def routes(patterns: list[Any], namespace: str | None = None) -> Iterator[tuple[str, URLPattern]]:
+    """``(namespaced name, pattern)`` of every named route outside the skipped namespaces."""
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            inner = pattern.namespace or namespace
+            if inner not in SKIPPED_NAMESPACES:
+                yield from routes(pattern.url_patterns, inner)
+        elif pattern.name:
+            yield (f"{namespace}:{pattern.name}" if namespace else pattern.name), pattern
+
+
+def detail_kwargs(name: str, pattern: URLPattern, user: User) -> dict[str, Any] | None:
+    """The URL arguments of a detail page of the first object of its kind that ``user`` may
+    read; None if the route is not a detail page."""
+    keys = set(pattern.pattern.converters)
+    view = getattr(pattern.callback, "view_class", None)
+    model = DETAIL_MODELS.get(name) or getattr(view, "model", None)
+    if model is None or keys not in ({"pk"}, {"code"}):
+        return None
+    objects = model._default_manager.order_by("pk")
+    if hasattr(objects, "visible_to"):
+        objects = objects.visible_to(user)
+    obj = objects.first()
+    if obj is None:
+        return None
+    return {key: getattr(obj, key) for key in keys}
+
+
+def page_paths(user: User) -> tuple[list[str], set[str]]:
+    """Paths of the HTML pages the URL conf offers ``user``, and the names of the detail pages
+    among them."""
+    client = Client()
+    client.force_login(user)
+    paths, details = [], set()
+    for name, pattern in routes(get_resolver().url_patterns):
+        if pattern.pattern.converters:
+            kwargs = detail_kwargs(name, pattern, user)
+            if kwargs is None:
+                continue
+            path = reverse(name, kwargs=kwargs)
+        else:
+            path = reverse(name)
+        response = client.get(path)
+        if response.status_code == 200 and response["Content-Type"].startswith("text/html"):
+            paths.append(path)
+            if pattern.pattern.converters:
+                details.add(name)
+    return paths, details
+
+
+def admin_paths() -> list[str]:
+    building = Building.objects.order_by("pk").first()
+    assert building is not None
+    return [
+        reverse("admin:index"),
+        reverse("admin:buildings_building_changelist"),
+        reverse("admin:buildings_building_change", args=[building.pk]),
+        reverse("admin:buildings_building_add"),
+        reverse("api:docs"),
+    ]
+
+
+@pytest.fixture
+def demo(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    # The demo needs what migrations seed (supply classes, approval rules), which an earlier
+    # transactional test's flush removed; the seeds add only what is missing.
+    for seeded in SEEDING_MIGRATIONS:
+        importlib.import_module(seeded).seed(apps, None)
+    load_demo(scale="tiny", allow_outside_demo=True)
+
+
+@pytest.fixture
+def province_admin(demo):
+    return UserFactory(role=Role.PROVINCE_ADMIN)
+
+
+def sweep_charts(page: Page) -> None:
+    """Move the mouse across every ECharts chart: its tooltips are written only then."""
+    for chart in page.locator("[_echarts_instance_]").all():
+        chart.scroll_into_view_if_needed()
+        box = chart.bounding_box()
+        assert box is not None
+        for fx in (0.2, 0.4, 0.6, 0.8):
+            for fy in (0.1, 0.3, 0.5, 0.7, 0.9):
+                page.mouse.move(box["x"] + box["width"] * fx, box["y"] + box["height"] * fy)
+    # Two animation frames: what the last move asked to draw is drawn.
+    page.evaluate("new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")
+
+
+def violations_on(page: Page, url: str) -> list[str]:
+    policy_messages: list[str] = []
+
+    def console(message: ConsoleMessage) -> None:
+        if "Content Security Policy" in message.text:
+            policy_messages.append(f"console: {message.text}")
+
+    page.on("console", console)
+    page.goto(url, wait_until="networkidle")
+    sweep_charts(page)
+    found = page.evaluate("window.__cspViolations")
+    page.remove_listener("console", console)
+    return [*found, *policy_messages]
+
+
+def without_policy(response: Response, live_server) -> list[str]:
+    """``[url]`` when a response of the portal came without the policy header.
+
+    Static files are left out: the live server answers them with a handler of its own, before
+    any middleware; in production WhiteNoise answers under the policy's middleware, which
+    tests/portal/security/test_http_headers.py checks.
+    """
+    ours = response.url.startswith(live_server.url)
+    static = response.url.startswith(live_server.url + settings.STATIC_URL)
+    if ours and not static and "content-security-policy" not in response.headers:
+        return [response.url]
+    return []
+
+
+def sign_in_by_cookie(page: Page, live_server, user) -> None:
+    """The session of ``user`` in the browser: the login form is tested apart (and visited
+    here anonymously), and a cookie keeps this test about the policy."""
+    client = Client()
+    client.force_login(user)
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
+    page.context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": live_server.url}])
+
+
+def test_every_page_obeys_the_policy(page, live_server, province_admin):
+    page.add_init_script(WATCH_VIOLATIONS)
+    # Every response from the portal, not only pages: scripts, styles, images, JSON, tiles.
+    unguarded: list[str] = []
+    page.on("response", lambda response: unguarded.extend(without_policy(response, live_server)))
+    anonymous = [reverse("login"), reverse("admin:login")]
+    pages, details = page_paths(province_admin)
+    assert details >= REQUIRED_DETAILS, REQUIRED_DETAILS - details
+    assert reverse("maps:map") in pages
+    found = {path: violations_on(page, live_server.url + path) for path in anonymous}
+    sign_in_by_cookie(page, live_server, province_admin)
+    for path in [*pages, *admin_paths()]:
+        found[path] = violations_on(page, live_server.url + path)
+    # The security audit's pages are the audit administrator's alone.
+    auditor = UserFactory(role=Role.AUDIT_ADMIN)
+    audit_pages = [path for path in page_paths(auditor)[0] if path not in found]
+    assert reverse("audits:event_list") in audit_pages
+    page.context.clear_cookies()
+    sign_in_by_cookie(page, live_server, auditor)
+    for path in audit_pages:
+        found[path] = violations_on(page, live_server.url + path)
+    assert len(found) > 30, sorted(found)
+    assert {path: seen for path, seen in found.items() if seen} == {}
+    assert unguarded == []
+
+
+def test_the_map_widget_and_swagger_draw_under_the_policy(page, live_server):
+    """The pages whose scripts were inline before draw their content from static files."""
+    user = UserFactory(role=Role.PROVINCE_ADMIN)
+    division("510107")
+    lon, lat = user.unit.location.x, user.unit.location.y
+    building = BuildingFactory(managing_unit=user.unit, footprint=square(lon, lat, 0.0002))
+    page.add_init_script(WATCH_VIOLATIONS)
+    sign_in_by_cookie(page, live_server, user)
+    change = reverse("admin:buildings_building_change", args=[building.pk])
+    assert violations_on(page, live_server.url + change) == []
+    # Each geometry is drawn for editing (leaflet.forms.js bound it to its field) with the draw
+    # toolbar: the location as a marker, the footprint as a path.
+    location, footprint = page.locator("#id_geom-map"), page.locator("#id_footprint-map")
+    location.locator(".leaflet-marker-icon").wait_for()
+    footprint.locator("path.leaflet-interactive").first.wait_for()
+    assert location.locator(".leaflet-draw-toolbar").count() >= 1
+    assert violations_on(page, live_server.url + reverse("api:docs")) == []
+    page.locator(".swagger-ui .info .title").wait_for()
+    assert "Tianfu Atlas API" in page.locator(".swagger-ui .info .title").inner_text()
