@@ -17,6 +17,7 @@ from django.utils.translation import ngettext
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from portal.accounts import services
+from portal.accounts.duties import ADMIN_DUTIES
 from portal.accounts.forms import HandedPasswordForm, NewAccountForm
 from portal.org.choices import Role
 from portal.org.models import User
@@ -52,6 +53,12 @@ for model in (TOTPDevice, AccessAttempt, AccessLog, AccessFailureLog):
         admin.site.unregister(model)
 
 
+_ADMIN_RESET_REFUSED = _(
+    "The second factor of an administrator account is reset only on the server, with "
+    "manage.py reset_admin_account."
+)
+
+
 @admin.register(TOTPDevice)
 class SecondFactorAdmin(SecurityAdminOnly, admin.ModelAdmin):
     """Authenticator apps of the accounts: the secret key is never shown."""
@@ -70,7 +77,15 @@ class SecondFactorAdmin(SecurityAdminOnly, admin.ModelAdmin):
     def reset_second_factor(self, request: HttpRequest, queryset: QuerySet[TOTPDevice]) -> None:
         users = User.objects.filter(pk__in=queryset.values("user_id")).order_by("username")
         own = users.filter(pk=request.user.pk).exists()
-        done = list(users.exclude(pk=request.user.pk))
+        users = users.exclude(pk=request.user.pk)
+        if not request.user.is_superuser:
+            # Another administrator's second factor is reset from the server shell only
+            # (reset_admin_account): here it would open that account to the one resetting it.
+            duties = users.filter(role__in=ADMIN_DUTIES)
+            if duties.exists():
+                self.message_user(request, _ADMIN_RESET_REFUSED, messages.ERROR)
+            users = users.exclude(role__in=ADMIN_DUTIES)
+        done = list(users)
         for user in done:
             services.reset_second_factor(user, by=request.user)
         if done:
@@ -91,7 +106,8 @@ class SecondFactorAdmin(SecurityAdminOnly, admin.ModelAdmin):
 
 @admin.register(AccessAttempt)
 class LockoutAdmin(SecurityAdminOnly, AccessAttemptAdmin):
-    """Failed sign-ins counted per user name; deleting a row lifts its lockout."""
+    """Failed sign-ins counted per user name and client address; deleting a row lifts its
+    lockout."""
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return is_security_admin(request.user)

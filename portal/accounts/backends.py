@@ -3,17 +3,22 @@
 The provider says who the person is; the portal decides what they may do. A verified identity
 signs in the existing, active account whose user name equals the identity's username claim
 (TIANFU_OIDC_USERNAME_CLAIM); nothing is created, and roles stay what the security
-administrator granted.
+administrator granted. The claim must be one the provider never lets a person change
+(docs/operations.md). Administrator accounts never sign in this way, nor a user name that the
+password lockout currently holds: a provider identity named "secadmin" is not the security
+administrator, and single sign-on is no way around the lockout.
 """
 
 from typing import Any
 
+from axes.handlers.proxy import AxesProxyHandler
 from django.conf import settings
 from django.core.exceptions import SuspiciousOperation
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 
+from portal.accounts.duties import ADMIN_DUTIES
 from portal.org.models import User
 
 REQUIRED_SETTINGS = (
@@ -55,7 +60,11 @@ class ProvincialIdentityBackend(OIDCAuthenticationBackend):
     def get_userinfo(self, access_token: str, id_token: str, payload: dict) -> dict[str, Any]:
         """The signed ID token's claims, or the userinfo endpoint's when one is configured."""
         if settings.OIDC_OP_USER_ENDPOINT:
-            return super().get_userinfo(access_token, id_token, payload)
+            userinfo = super().get_userinfo(access_token, id_token, payload)
+            # OpenID Connect Core 5.3.2: userinfo of another subject must not be used.
+            if userinfo.get("sub") != payload.get("sub"):
+                raise SuspiciousOperation("userinfo of another subject than the ID token")
+            return userinfo
         return payload
 
     def verify_claims(self, claims: dict[str, Any]) -> bool:
@@ -66,7 +75,10 @@ class ProvincialIdentityBackend(OIDCAuthenticationBackend):
 
     def filter_users_by_claims(self, claims: dict[str, Any]) -> QuerySet[User]:
         username = claims.get(settings.TIANFU_OIDC_USERNAME_CLAIM)
-        return User.objects.filter(username=username, is_active=True)
+        accounts = User.objects.filter(username=username, is_active=True)
+        if AxesProxyHandler.is_locked(self.request, credentials={"username": username}):
+            return accounts.none()
+        return accounts.exclude(role__in=ADMIN_DUTIES)
 
     def create_user(self, claims: dict[str, Any]) -> User:
         # OIDC_CREATE_USER is off; this refuses even if a deployment turned it on.

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from rest_framework.authtoken.models import TokenProxy
 
 
 class PasswordHistory(models.Model):
@@ -23,3 +24,20 @@ class PasswordHistory(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class ApiToken(TokenProxy):
+    """An API token as the admin shows it: by user and key prefix, never the whole key, which
+    would be a credential on every page, link and log entry that prints the object."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self) -> str:
+        return token_label(self)
+
+
+def token_label(token: TokenProxy) -> str:
+    return f"{token.user} ({token.key[:6]}…)"

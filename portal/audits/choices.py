@@ -16,11 +16,17 @@ class AuditAction(models.TextChoices):
     ACCOUNT_DELETED = "account_deleted", _("account deleted")
     TOKEN_ISSUED = "token_issued", _("API token issued")
     TOKEN_REVOKED = "token_revoked", _("API token revoked")
+    OTP_ENROLLED = "otp_enrolled", _("second factor enrolled")
+    OTP_VERIFIED = "otp_verified", _("second factor verified")
+    OTP_REMOVED = "otp_removed", _("second factor removed")
+    UNLOCKED = "unlocked", _("sign-in failures cleared")
     EXPORT = "export", _("export")
     IMPORT = "import", pgettext_lazy("audit action", "import")
     CONFIDENTIAL_VIEW = "confidential_view", _("view of a classified record")
+    AUDIT_ACCESS = "audit_access", _("audit access")
     AUDIT_EXPORT = "audit_export", _("audit export")
     AUDIT_PURGE = "audit_purge", _("audit purge")
+    AUDIT_VERIFY = "audit_verify", _("audit verification")
 
 
 class AuditResult(models.TextChoices):

@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import getpass
 import json
+import logging
 from typing import TYPE_CHECKING, Any, Final
 
 from django.conf import settings
@@ -45,6 +47,8 @@ AUDIT_DB: Final = "audit"
 USERNAME_CHARS: Final = 150  # a typed user name is kept, but not a flood of text
 TARGET_CHARS: Final = 1000
 CLASSIFIED: Final = frozenset({Confidentiality.SECRET, Confidentiality.CONFIDENTIAL})
+
+log = logging.getLogger(__name__)
 
 
 def record_event(
@@ -75,10 +79,24 @@ def record_event(
     if not _in_app_transaction(transaction.get_connection()):
         return chain.append(DEFAULT_DB_ALIAS, values)
     if result == AuditResult.SUCCESS:
-        append = functools.partial(chain.append, DEFAULT_DB_ALIAS, values)
-        transaction.on_commit(append, robust=True)
+        # robust: the change has committed and stays; a lost event must not turn its answer
+        # into an error, so it is logged (with what it was) for the operator instead.
+        transaction.on_commit(functools.partial(_append_committed, values), robust=True)
         return None
     return chain.append(AUDIT_DB, values, wait=False)
+
+
+def _append_committed(values: dict[str, Any]) -> None:
+    try:
+        chain.append(DEFAULT_DB_ALIAS, values)
+    except Exception:
+        log.exception(
+            "audit event %s (%s, user %r, target %r) NOT recorded after its transaction committed",
+            values["action"],
+            values["result"],
+            values["username"],
+            values["target"],
+        )
 
 
 def event_values(
@@ -147,14 +165,15 @@ def retention_floor() -> dt.datetime:
     return timezone.now() - dt.timedelta(days=settings.TIANFU_AUDIT_RETENTION_DAYS)
 
 
-def purge(before: dt.datetime, *, by: Any) -> int:
+def purge(before: dt.datetime, *, by: Any, via: dict[str, str] | None = None) -> int:
     """Delete the events before ``before`` (past the retention period); the audit admin only.
 
     The purge is itself recorded, with the tag of the last event it removed, so the chain of
-    what remains still verifies. Returns how many events were deleted.
+    what remains still verifies. Returns how many events were deleted. ``via`` is added to
+    the event's detail (a command's :func:`command_channel`).
     """
     if not may_read_audit(by):
-        detail = {"before": before.isoformat()}
+        detail = {"before": before.isoformat(), **(via or {})}
         record_event(AuditAction.AUDIT_PURGE, user=by, result=AuditResult.DENIED, detail=detail)
         raise AuditAccessError()
     floor = retention_floor()
@@ -167,16 +186,16 @@ def purge(before: dt.datetime, *, by: Any) -> int:
             }
         )
     with transaction.atomic():
-        return _delete_before(before, by)
+        return _delete_before(before, by, via or {})
 
 
-def _delete_before(before: dt.datetime, by: Any) -> int:
+def _delete_before(before: dt.datetime, by: Any, via: dict[str, str]) -> int:
     """The purge's deletion and its own event, in the caller's transaction."""
     last = AuditEvent.objects.purgeable(before).order_by("-id").values_list("id", "tag").first()
     last_id, last_tag = last if last else (None, "")
     deleted = sql.delete_through(DEFAULT_DB_ALIAS, last_id) if last_id else 0
     detail = {"before": before.isoformat(), "deleted": deleted}
-    detail.update(last_id=last_id, last_tag=last_tag)  # where the chain now starts from
+    detail.update(last_id=last_id, last_tag=last_tag, **via)  # where the chain now starts from
     values = event_values(
         AuditAction.AUDIT_PURGE,
         AuditResult.SUCCESS,
@@ -190,9 +209,16 @@ def _delete_before(before: dt.datetime, by: Any) -> int:
     return deleted
 
 
-def verify_chain() -> AuditEvent | None:
-    """The first event whose integrity tag or link does not verify, or None if all do."""
-    return chain.first_break()
+def verify_chain(*, via: dict[str, str] | None = None) -> AuditEvent | None:
+    """The first event whose integrity tag or link does not verify, or None if all do.
+
+    The check is itself recorded (after it, so it never checks its own event), with ``via``.
+    """
+    broken = chain.first_break()
+    result = AuditResult.SUCCESS if broken is None else AuditResult.FAILURE
+    detail = {"broken_at": getattr(broken, "pk", None), **(via or {})}
+    record_event(AuditAction.AUDIT_VERIFY, result=result, detail=detail)
+    return broken
 
 
 def classification(obj: models.Model) -> str | None:
@@ -210,13 +236,61 @@ def classification(obj: models.Model) -> str | None:
     return None if target is obj else str(target)
 
 
+def command_channel() -> dict[str, str]:
+    """The detail of an event recorded by a management command: who ran it on the server.
+
+    A command names its acting account but proves nothing about it (no password is asked):
+    whoever has a shell on the server is the system administrator, and the event says so.
+    """
+    return {"channel": "command", "os_user": getpass.getuser()}
+
+
+def sees_classified(user: Any) -> bool:
+    """Whether ``user`` is cleared for secret or confidential records (asks no query)."""
+    return bool(CLASSIFIED & set(cleared_levels(user)))
+
+
+def record_confidential_list(
+    request: Any, queryset: models.QuerySet[Any], *, limit: int, offset: int, channel: str
+) -> None:
+    """Record one event naming the secret or confidential records of a page just returned.
+
+    Like :func:`record_confidential_view`, no query for a user not cleared above internal.
+    """
+    if not sees_classified(request.user):
+        return
+    path = _level_path(queryset.model)
+    if path is None:
+        return
+    rows = queryset.values_list("pk", path)[offset : offset + limit]
+    pks = [pk for pk, level in rows if level in CLASSIFIED]
+    if not pks:
+        return
+    label = queryset.model._meta.label
+    record_event(
+        AuditAction.CONFIDENTIAL_VIEW,
+        request=request,
+        target=f"{label} {', '.join(map(str, pks))}",
+        detail={"model": label, "pks": pks, "channel": channel},
+    )
+
+
+def _level_path(model: type[models.Model]) -> str | None:
+    """Where a query reads a record's level: its own field or the one its queryset names."""
+    if any(field.name == "confidentiality" for field in model._meta.get_fields()):
+        return "confidentiality"
+    queryset_class = getattr(model._default_manager, "_queryset_class", None)
+    path = getattr(queryset_class, "confidentiality_path", None)
+    return path or None
+
+
 def record_confidential_view(request: Any, obj: models.Model, *, channel: str) -> None:
     """Record that ``request.user`` was shown a secret or confidential record.
 
     Users not cleared for those levels never see such records (they are hidden from them), so
     their views cost no query here.
     """
-    if not CLASSIFIED & set(cleared_levels(request.user)):
+    if not sees_classified(request.user):
         return
     level = classification(obj)
     if level not in CLASSIFIED:

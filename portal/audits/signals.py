@@ -15,11 +15,21 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 from rest_framework.authtoken.models import Token
 
+from portal.audits import factors
 from portal.audits.choices import AuditAction, AuditResult
 from portal.audits.services import record_event
 
-# Fields of an account whose change is a change of what it may do (unit: what it may see).
-GRANTS: Final = ("role", "clearance", "is_active", "is_staff", "is_superuser", "unit_id")
+# Fields of an account whose change is a change of what it may do (unit: what it may see), or
+# of whom the trail names (username: its events before and after are the same account's).
+GRANTS: Final = (
+    "username",
+    "role",
+    "clearance",
+    "is_active",
+    "is_staff",
+    "is_superuser",
+    "unit_id",
+)
 WATCHED: Final = (*GRANTS, "password")
 # The names a save's update_fields may use for them ("unit" or "unit_id").
 _NAMES: Final = {name.removesuffix("_id") for name in WATCHED} | set(WATCHED)
@@ -141,3 +151,4 @@ def connect() -> None:
     for signal, receiver, sender in pairs:
         uid = f"audits.{receiver.__name__}.{getattr(sender, '__name__', 'any')}"
         signal.connect(receiver, sender=sender, dispatch_uid=uid)
+    factors.connect()

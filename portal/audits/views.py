@@ -23,7 +23,7 @@ from django.views import View
 from django.views.generic import ListView
 
 from portal.audits import exports
-from portal.audits.choices import AuditAction
+from portal.audits.choices import AuditAction, AuditResult
 from portal.audits.exceptions import AuditAccessError
 from portal.audits.forms import AuditFilterForm, PurgeForm
 from portal.audits.middleware import RECORDED
@@ -40,6 +40,13 @@ class AuditAdminMixin(LoginRequiredMixin):
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if request.user.is_authenticated and not may_read_audit(request.user):
+            # A refused look at the audit is itself a security event.
+            record_event(
+                AuditAction.AUDIT_ACCESS,
+                request=request,
+                result=AuditResult.DENIED,
+                target=request.path,
+            )
             return refused(
                 request,
                 AuditAccessError(),

@@ -10,7 +10,8 @@ from django.db import models
 from django.http import HttpRequest
 from leaflet.admin import LeafletGeoAdminMixin
 
-from portal.core.forms import GeometryRepairFormMixin, VersionFormMixin
+from portal.audits.services import record_confidential_view
+from portal.core.forms import GeometryRepairFormMixin, InlineVersionFormMixin, VersionFormMixin
 from portal.core.geometry import polygon_fields
 from portal.core.history_admin import HistoryAdminMixin
 from portal.core.models import RegistryModel
@@ -97,11 +98,29 @@ class ScopedAdmin(HistoryAdminMixin, MapWidgetMixin, admin.ModelAdmin):  # type:
     def save_service(self, obj: Any, *, by: Any) -> Any:
         return save_record(obj, by=by)
 
+    def render_change_form(
+        self, request: HttpRequest, context: dict[str, Any], *args: Any, **kwargs: Any
+    ) -> Any:
+        # The change page shows the record: a secret or confidential one is audited as on its
+        # detail page (the recorder reads no level for users not cleared for those).
+        obj = kwargs.get("obj")
+        if obj is not None and obj.pk is not None:
+            record_confidential_view(request, obj, channel="admin")
+        return super().render_change_form(request, context, *args, **kwargs)
+
 
 class ScopedInline(admin.TabularInline):  # type: ignore[type-arg]
-    """An inline that may be edited exactly when its parent record may."""
+    """An inline that may be edited exactly when its parent record may. Rows of a registry model
+    carry their version, checked as on the record's own form: a stale row is refused, not
+    written over a newer save made through the API or another page."""
 
     extra = 0
+
+    def get_formset(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
+        if issubclass(self.model, RegistryModel):
+            form = kwargs.get("form", self.form)
+            kwargs["form"] = type("VersionedInlineForm", (InlineVersionFormMixin, form), {})
+        return super().get_formset(request, obj, **kwargs)
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return read_scope(request.user).reach is not Reach.NONE  # type: ignore[arg-type]

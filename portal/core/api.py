@@ -34,12 +34,16 @@ from rest_framework_gis.fields import GeometryField
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
 from gis.crs import GK3_ZONES, STORAGE_SRID, WEB_MERCATOR_SRID, WGS84_SRID, epsg_for_zone
-from portal.audits.services import record_confidential_view
+from portal.audits.services import (
+    record_confidential_list,
+    record_confidential_view,
+    sees_classified,
+)
 from portal.core import geojson
 from portal.core.etags import (
+    CONDITIONAL_METHODS,
     ETAG_METHODS,
     IF_MATCH_PARAMETER,
-    UPDATE_METHODS,
     record_etag,
     require_if_match,
 )
@@ -404,7 +408,7 @@ class RegistryViewSet(ApiViewMixin, viewsets.ModelViewSet):  # type: ignore[type
 
     def get_object(self) -> Any:
         record = super().get_object()
-        if self.request.method in UPDATE_METHODS:
+        if self.request.method in CONDITIONAL_METHODS:
             require_if_match(self.request, record)
         self.etag_record = record
         return record
@@ -420,10 +424,21 @@ class RegistryViewSet(ApiViewMixin, viewsets.ModelViewSet):  # type: ignore[type
         compared with If-Match, changed and saved while nobody else can save it, so an update
         never writes back an older value of a field it did not send."""
         with transaction.atomic():
-            lookup = self.kwargs[self.lookup_url_kwarg or self.lookup_field]
-            rows = self.get_queryset().filter(**{self.lookup_field: lookup})
-            list(rows.select_for_update(of=("self",)).values_list("pk", flat=True))
+            self.lock_row()
             return super().update(request, *args, **kwargs)
+
+    @extend_schema(parameters=[IF_MATCH_PARAMETER])
+    def destroy(self, request: Any, *args: Any, **kwargs: Any) -> Response:
+        """DELETE under the same row lock, so the record compared with If-Match is the one
+        removed: nobody saves a newer version in between."""
+        with transaction.atomic():
+            self.lock_row()
+            return super().destroy(request, *args, **kwargs)
+
+    def lock_row(self) -> None:
+        lookup = self.kwargs[self.lookup_url_kwarg or self.lookup_field]
+        rows = self.get_queryset().filter(**{self.lookup_field: lookup})
+        list(rows.select_for_update(of=("self",)).values_list("pk", flat=True))
 
     @extend_schema(parameters=[IF_MATCH_PARAMETER])
     def partial_update(self, request: Any, *args: Any, **kwargs: Any) -> Response:
@@ -431,12 +446,27 @@ class RegistryViewSet(ApiViewMixin, viewsets.ModelViewSet):  # type: ignore[type
 
     def finalize_response(self, request: Any, response: Any, *args: Any, **kwargs: Any) -> Any:
         response = super().finalize_response(request, response, *args, **kwargs)
+        if self.action == "list" and response.status_code == 200:
+            self.record_listed(request)  # the security audit
         record = self.etag_record  # after an update, saved: the ETag is of the new version
         if record is not None and request.method in ETAG_METHODS and response.status_code == 200:
             etag = record_etag(record)
             if etag:
                 response["ETag"] = etag
         return response
+
+    def record_listed(self, request: Any) -> None:
+        """One audit event naming the classified records of the page (both list paths, plain
+        and GeoJSON, use the paginator's window); nothing is asked of users not cleared."""
+        if sees_classified(request.user):
+            paginator = self.paginator
+            record_confidential_list(
+                request,
+                self.filter_queryset(self.get_queryset()),
+                limit=paginator.limit,
+                offset=paginator.offset,
+                channel="api_list",
+            )
 
     def perform_create(self, serializer: Any) -> None:
         record = self.queryset.model(**serializer.validated_data)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
 import re
 import tarfile
 import tempfile
@@ -27,12 +28,18 @@ import psycopg
 from django.db.migrations.loader import MigrationLoader
 from django.utils.translation import gettext as _
 
-from portal.core import pgtools, sql
+from portal.core import crypto, pgtools, sql
 from portal.core.files import CHUNK
 from portal.core.pgtools import BackupError, Database
 
 FORMAT = 1
 MANIFEST = "manifest.json"
+# The manifest's integrity tag (HMAC with the audit key, naming its suite): the checksums it
+# holds vouch for the files only if the manifest itself is this installation's.
+MANIFEST_TAG = "manifest.tag"
+# The archive holds sessions, token keys, second-factor seeds and password hashes: its owner only.
+ARCHIVE_MODE = 0o600
+BACKUP_DIR_MODE = 0o700
 DUMP = "database.dump"
 MEDIA = "media"
 
@@ -72,19 +79,30 @@ def sha256_file(path: Path) -> str:
 def create_backup(output: Path, *, database: Database, media_root: Path) -> tuple[Path, dict]:
     """Write the archive (complete or not at all: it is renamed into place at the end)."""
     archive = archive_path(output)
-    archive.parent.mkdir(parents=True, exist_ok=True)
+    if not archive.parent.exists():
+        archive.parent.mkdir(parents=True)
+        archive.parent.chmod(BACKUP_DIR_MODE)
     partial = archive.with_name(archive.name + ".partial")
-    with tempfile.TemporaryDirectory(dir=archive.parent) as tmp, database.connect() as conn:
+    partial.unlink(missing_ok=True)  # left by an interrupted run, with the mode it had then
+    # Created unreadable to others from the first byte, whatever the umask.
+    descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, ARCHIVE_MODE)
+    with (
+        os.fdopen(descriptor, "wb") as out,
+        tempfile.TemporaryDirectory(dir=archive.parent) as tmp,
+        database.connect() as conn,
+    ):
         conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
         conn.read_only = True
         with conn.transaction():
             manifest = _describe(conn, database)
             dump = Path(tmp) / DUMP
             _dump(conn, database, dump)
-        with tarfile.open(partial, "w", format=tarfile.PAX_FORMAT) as tar:
+        with tarfile.open(fileobj=out, mode="w", format=tarfile.PAX_FORMAT) as tar:
             manifest["database"]["sha256"] = _add(tar, dump, DUMP)
             manifest["media"] = _add_media(tar, media_root)
-            _add_bytes(tar, MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=1))
+            text = json.dumps(manifest, ensure_ascii=False, indent=1)
+            _add_bytes(tar, MANIFEST, text)
+            _add_bytes(tar, MANIFEST_TAG, crypto.tag(text))
     partial.replace(archive)
     return archive, manifest
 
@@ -165,12 +183,39 @@ class Restored:
     notes: list[str] = field(default_factory=list)
 
 
-def read_manifest(tar: tarfile.TarFile) -> dict[str, Any]:
-    stream = tar.extractfile(_member(tar, MANIFEST))
-    manifest = json.load(stream) if stream else {}
+def read_manifest(tar: tarfile.TarFile, *, trust_unsigned: bool = False) -> dict[str, Any]:
+    """The archive's manifest, once its tag shows this installation wrote it (unless
+    ``trust_unsigned``: an archive of another installation, checked by other means)."""
+    text = _read_text(tar, MANIFEST)
+    if not trust_unsigned and not _signed(tar, text):
+        raise BackupError(
+            _(
+                "the manifest of %(name)s does not verify with this installation's audit key "
+                "(TIANFU_AUDIT_KEY): it was changed, or written by another installation. Restore "
+                "it only if you trust where it came from, with --trust-unsigned"
+            )
+            % {"name": tar.name}
+        )
+    try:
+        manifest = json.loads(text)
+    except ValueError:
+        manifest = None
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         raise BackupError(_("%(name)s is not a Tianfu Atlas backup") % {"name": tar.name})
     return manifest
+
+
+def _read_text(tar: tarfile.TarFile, name: str) -> str:
+    stream = tar.extractfile(_member(tar, name))
+    return stream.read().decode(errors="replace") if stream else ""
+
+
+def _signed(tar: tarfile.TarFile, text: str) -> bool:
+    try:
+        tag = _read_text(tar, MANIFEST_TAG).strip()
+    except BackupError:  # an archive without a tag: nothing vouches for it
+        return False
+    return crypto.verify_tag(text, tag)
 
 
 def _member(tar: tarfile.TarFile, name: str) -> tarfile.TarInfo:
@@ -230,21 +275,44 @@ def _safe_relative(name: str) -> PurePosixPath:
     return path
 
 
+def _media_target(media_root: Path, relative: str) -> Path:
+    """Where a file of the archive goes: inside MEDIA_ROOT, never through a symbolic link found
+    there, which could lead the restore to write anywhere the portal's user may."""
+    target = media_root / _safe_relative(relative)
+    partial = target.with_name(target.name + ".partial")
+    inside = target.resolve().is_relative_to(media_root.resolve())
+    if not inside or target.is_symlink() or partial.is_symlink():
+        raise BackupError(
+            _("%(path)s leads out of the media folder through a symbolic link: nothing restored")
+            % {"path": target}
+        )
+    return target
+
+
 def restore_backup(
-    archive: Path, *, database: Database, media_root: Path, force: bool, template: str | None
+    archive: Path,
+    *,
+    database: Database,
+    media_root: Path,
+    force: bool,
+    template: str | None,
+    trust_unsigned: bool = False,
 ) -> Restored:
     """Restore ``archive`` into ``database`` and ``media_root``, then check both against it."""
     with tarfile.open(archive, "r") as tar, tempfile.TemporaryDirectory() as tmp:
-        manifest = read_manifest(tar)
+        manifest = read_manifest(tar, trust_unsigned=trust_unsigned)
         dump = Path(tmp) / DUMP
         _extract_checked(tar, DUMP, manifest["database"]["sha256"], dump)
         _check_files(tar, manifest)
+        for relative in manifest["media"]:
+            _media_target(media_root, relative)
         _refuse_replacing_files(manifest, media_root, force=force)
         _prepare_database(database, manifest, force=force, template=template)
         _restore_database(database, dump, Path(tmp) / "restore.list")
         for relative, entry in manifest["media"].items():
-            target = media_root / _safe_relative(relative)
+            target = _media_target(media_root, relative)
             target.parent.mkdir(parents=True, exist_ok=True)
+            _media_target(media_root, relative)  # the folders just made are real ones
             _extract_checked(tar, f"{MEDIA}/{relative}", entry["sha256"], target)
             target.chmod(0o640)
     restored = verify(database, manifest, media_root)

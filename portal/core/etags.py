@@ -18,6 +18,8 @@ from portal.core.exceptions import PortalError
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 UPDATE_METHODS = frozenset({"PUT", "PATCH"})
+# The methods that change or remove a stored record: an ``If-Match`` they carry is checked.
+CONDITIONAL_METHODS = UPDATE_METHODS | {"DELETE"}
 ETAG_METHODS = frozenset({"GET", "HEAD", "PUT", "PATCH"})
 
 IF_MATCH_PARAMETER = OpenApiParameter(

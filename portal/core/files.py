@@ -6,7 +6,8 @@ kind judged by its first bytes, never by the name or the browser's content type 
 whatever the sender says). The name's extension must agree with the bytes, so a file is later
 served under a type that matches its content. Files are then stored under ``MEDIA_ROOT`` by
 content hash, and read back only through views that check the reader's scope and answer with
-:func:`serve_upload`: an attachment, never sniffed, under a type from this module's list.
+:func:`serve_upload`: an attachment (or an image shown inline), never sniffed, under a type
+from this module's list.
 """
 
 from __future__ import annotations
@@ -26,8 +27,14 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
 from portal.core.exceptions import PortalError
+from portal.core.pdfscan import (
+    CHUNK,
+    PDF_INFLATE_LIMIT,
+    PdfObjectStreamError,
+    PdfTooComplexError,
+    scan_pdf,
+)
 
-CHUNK = 1 << 20
 HEAD_BYTES: Final = 4096
 # Browsers decide a response is HTML from its first few hundred bytes; a file we keep must not
 # read as a page or a script there, whatever its signature says (a "polyglot").
@@ -38,10 +45,6 @@ _MARKUP = re.compile(
 # A KML document's root element, after an XML declaration and comments. Descriptions inside may
 # hold HTML (balloons): that is KML's own business, and an import is never served back.
 _KML_ROOT = re.compile(rb"(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:\w+:)?kml[\s>]", re.I | re.S)
-# PDF names that run code when the file is opened: scripts and launched programs.
-_PDF_ACTIVE: Final = frozenset({b"JavaScript", b"JS", b"Launch"})
-_PDF_NAME = re.compile(rb"/([^\s/<>\[\]()%{}]{1,64})")
-_PDF_NAME_ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
 
 
 class UploadRejectedError(PortalError):
@@ -93,6 +96,8 @@ CSV: Final = Kind("CSV", "text/csv", ("csv", "txt", "tsv"))
 KINDS: Final = (PDF, JPEG, PNG, TIFF, GEOPACKAGE, ZIP, XLSX, GEOJSON, KML, CSV)
 # The only types a stored upload is ever served as; anything else goes out as bytes.
 SERVED_TYPES: Final = frozenset(kind.content_type for kind in KINDS)
+# Raster images browsers only draw: the only types served inline, in the page.
+INLINE_TYPES: Final = frozenset({JPEG.content_type, PNG.content_type})
 
 
 @dataclass(frozen=True)
@@ -248,54 +253,68 @@ STRUCTURE: Final[dict[Kind, Callable[[Any, bytes], bool]]] = {
 
 
 def _refuse_active_content(upload: Any, head: bytes, kind: Kind, refuse: Refuse) -> None:
-    """Refuse page markup early in a binary file, and a PDF that runs code when opened."""
+    """Refuse page markup early in a binary file, and a PDF that acts on its own when opened."""
     if kind.signatures and _MARKUP.search(head[:MARKUP_WINDOW]):
         raise refuse(
             _("The file “%(name)s” holds web page or script markup and was refused."),
         )
-    if kind is PDF and _pdf_runs_code(upload):
+    if kind is not PDF:
+        return
+    try:
+        feature = scan_pdf(upload)
+    except PdfTooComplexError:
         raise refuse(
             _(
-                "The PDF “%(name)s” contains script or launch actions and was refused; print "
+                "The PDF “%(name)s” is too complex to check (more than %(limit)d MB once "
+                "decompressed) and was refused; print it to a new PDF or scan the paper."
+            ),
+            limit=PDF_INFLATE_LIMIT // (1024 * 1024),
+        ) from None
+    except PdfObjectStreamError:
+        raise refuse(
+            _(
+                "The PDF “%(name)s” is too complex to check (an object stream compressed in a "
+                "way this check does not read) and was refused; print it to a new PDF or scan "
+                "the paper."
+            ),
+        ) from None
+    if feature is not None:
+        raise refuse(
+            _(
+                "The PDF “%(name)s” contains active content (%(feature)s) and was refused; print "
                 "it to a new PDF or scan the paper."
-            )
+            ),
+            feature=_PDF_FEATURE_LABELS[feature](),
         )
 
 
-def _pdf_runs_code(upload: Any) -> bool:
-    """Whether the PDF names a JavaScript or Launch action anywhere outside compressed streams.
-
-    Names may hide letters as #xx escapes (/J#61vaScript), undone before comparing. Each window
-    keeps the previous one's last bytes, so a name split across two reads is seen whole; a name
-    touching a window's end is left to the next window.
-    """
-    upload.seek(0)
-    carry = b""
-    while True:
-        chunk = upload.read(CHUNK)
-        window = carry + chunk
-        last = not chunk
-        for match in _PDF_NAME.finditer(window):
-            if not last and match.end() >= len(window) - 1:
-                break
-            if _PDF_NAME_ESCAPE.sub(lambda m: bytes([int(m[1], 16)]), match[1]) in _PDF_ACTIVE:
-                upload.seek(0)
-                return True
-        if last:
-            upload.seek(0)
-            return False
-        carry = window[-80:]
+# Translated when a refusal is raised, in the language active then.
+_PDF_FEATURE_LABELS: Final[dict[str, Callable[[], str]]] = {
+    "script": lambda: _("a script (JavaScript)"),
+    "launch": lambda: _("a launch action that starts a program"),
+    "additional actions": lambda: _("additional actions (/AA) run on events"),
+    "embedded file": lambda: _("an embedded file"),
+    "form submission": lambda: _("a form submission action"),
+    "rich media": lambda: _("rich media (Flash or video)"),
+    "XFA form": lambda: _("an XFA form"),
+}
 
 
-def serve_upload(stored: FieldFile, *, filename: str, content_type: str) -> FileResponse:
-    """A stored upload as a download: never rendered inline, never sniffed, under a type from
-    :data:`SERVED_TYPES` (anything else as bytes), with a policy that runs nothing if a
-    browser opens it anyway. Raises FileNotFoundError when the file is gone."""
+def serve_upload(
+    stored: FieldFile, *, filename: str, content_type: str, inline: bool = False
+) -> FileResponse:
+    """A stored upload as a download: never sniffed, under a type from :data:`SERVED_TYPES`
+    (anything else as bytes), with a policy that runs nothing if a browser opens it anyway.
+
+    ``inline`` shows an image in the page instead (an ``<img>`` of a listing photo is not an
+    export); it holds only for the types in :data:`INLINE_TYPES`, anything else is still an
+    attachment. Raises FileNotFoundError when the file is gone."""
+    served_type = content_type if content_type in SERVED_TYPES else "application/octet-stream"
     response = FileResponse(
         stored.open("rb"),
-        as_attachment=True,
+        as_attachment=not (inline and served_type in INLINE_TYPES),
         filename=filename,
-        content_type=content_type if content_type in SERVED_TYPES else "application/octet-stream",
+        content_type=served_type,
     )
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"

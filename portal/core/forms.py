@@ -68,9 +68,13 @@ class VersionFormMixin(forms.ModelForm):  # type: ignore[type-arg]
         # A text that is no time cannot be the stored version: flag it for clean() to refuse.
         return version if version is not None and is_aware(version) else FORGED_VERSION
 
+    def checks_version(self) -> bool:
+        """Whether this post would overwrite a stored record, so must name its version."""
+        return self.instance.pk is not None
+
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
-        if self.instance.pk is None:
+        if not self.checks_version():
             return cleaned
         seen = cleaned.get("version") or getattr(self.instance, "_loaded_updated_at", None)
         try:
@@ -78,3 +82,13 @@ class VersionFormMixin(forms.ModelForm):  # type: ignore[type-arg]
         except RecordChangedError as exc:
             self.add_error(None, exc.user_message)
         return cleaned
+
+
+class InlineVersionFormMixin(VersionFormMixin):
+    """The version check for a row of an admin inline. The admin saves every row whose posted
+    values differ from the stored ones, so exactly those are checked: a row nobody changed does
+    not hold up the save, and a row someone else changed since it was shown is refused rather
+    than written back with the values it had then."""
+
+    def checks_version(self) -> bool:
+        return super().checks_version() and self.has_changed()

@@ -2,10 +2,12 @@ import logging
 from collections.abc import Callable
 
 from django.conf import settings
+from django.core.exceptions import DisallowedHost
 from django.db import InterfaceError, OperationalError, connection, connections
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 from django.utils import translation
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
 from portal.core import requestid
@@ -15,8 +17,11 @@ log = logging.getLogger(__name__)
 
 # Seconds a client is asked to wait before trying again; the 503 page reloads itself after them.
 RETRY_AFTER_SECONDS = 30
-# Errors that mean "PostgreSQL cannot be reached", as opposed to a bad query (a bug: a 500).
+# Errors that may mean "PostgreSQL cannot be reached", as opposed to a bad query (a bug: a 500).
 UNREACHABLE = (OperationalError, InterfaceError, DatabaseUnavailableError)
+# SQLSTATEs of a server that went away: admin_shutdown, crash_shutdown, cannot_connect_now.
+# Class 08 (connection exception) is matched by its prefix.
+SERVER_GONE = frozenset({"57P01", "57P02", "57P03"})
 
 
 class RequestIdMiddleware:
@@ -32,12 +37,24 @@ class RequestIdMiddleware:
         return response
 
 
+def _lost_connection(exc: BaseException) -> bool:
+    """Whether a database error says the connection itself failed. A statement timeout, a
+    deadlock, a lock or serialization failure or a full disk is an OperationalError too, but the
+    database answered it: that is a server error with its traceback, not an outage."""
+    if isinstance(exc, InterfaceError | DatabaseUnavailableError):
+        return True
+    # Django's error wraps psycopg's, which carries the SQLSTATE; a client-side connection
+    # failure (refused, reset, no route) has none.
+    sqlstate = getattr(exc.__cause__, "sqlstate", None) or getattr(exc, "sqlstate", None)
+    return sqlstate is None or sqlstate.startswith("08") or sqlstate in SERVER_GONE
+
+
 def _database_fault(exc: BaseException | None) -> BaseException | None:
     """The error in ``exc``'s chain that says the database cannot be reached, if any."""
     seen = 0
     while exc is not None and seen < 10:  # a chain is short; the bound guards against cycles
         if isinstance(exc, UNREACHABLE):
-            return exc
+            return exc if _lost_connection(exc) or not _answers() else None
         exc, seen = exc.__cause__ or exc.__context__, seen + 1
     return None
 
@@ -146,7 +163,19 @@ def _page(request: HttpRequest) -> HttpResponse:
         "message": _message(),
         "retry_after": RETRY_AFTER_SECONDS,
         "request_id": requestid.get(),
-        "path": request.get_full_path(),
+        "path": _retry_path(request),
         "LANGUAGE_CODE": translation.get_language(),
     }
     return HttpResponse(render_to_string("503.html", context), status=503)
+
+
+def _retry_path(request: HttpRequest) -> str:
+    """The page to try again: the request's own path, unless it would lead elsewhere (a path
+    such as ``//evil.example/x`` is a link to another site)."""
+    path = request.get_full_path()
+    try:
+        hosts = {request.get_host()}
+    except DisallowedHost:
+        hosts = set()
+    safe = url_has_allowed_host_and_scheme(path, hosts, require_https=request.is_secure())
+    return path if safe and path.startswith("/") and not path.startswith("//") else "/"

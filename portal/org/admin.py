@@ -1,13 +1,21 @@
+import json
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.models import ADDITION, DELETION, LogEntry
+from django.contrib.admin.options import get_content_type_for_model
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.http import HttpRequest
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from rest_framework.authtoken.admin import TokenAdmin as DRFTokenAdmin
 from rest_framework.authtoken.models import TokenProxy
 
 from portal.accounts.admin import PasswordPolicyAdminMixin
+from portal.accounts.duties import ADMIN_DUTIES, holds_admin_duty, may_hold_token
+from portal.accounts.models import ApiToken, token_label
 from portal.core.admin import ReferenceAdmin, ScopedAdmin
 from portal.core.history_admin import HistoryAdminMixin
 from portal.org.choices import Role
@@ -98,11 +106,21 @@ class UserAdmin(PasswordPolicyAdminMixin, HistoryAdminMixin, DjangoUserAdmin):
         return self._granter(request)
 
     def has_change_permission(self, request: HttpRequest, obj: User | None = None) -> bool:
-        # Changing a superuser's password or flags would hand over its powers.
-        guarded = obj is not None and (obj.pk == request.user.pk or obj.is_superuser)
+        # Changing a superuser's password or flags would hand over its powers; changing another
+        # administrator's would merge two duties (they are managed from the server shell).
+        guarded = obj is not None and (
+            obj.pk == request.user.pk or obj.is_superuser or holds_admin_duty(obj)
+        )
         if guarded and not request.user.is_superuser:
             return False
         return self._granter(request)
+
+    def formfield_for_choice_field(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "role" and not request.user.is_superuser:
+            # A second security (or audit, system) account would double a duty's holder.
+            choices = db_field.get_choices(include_blank=not db_field.has_default())
+            kwargs["choices"] = [choice for choice in choices if choice[0] not in ADMIN_DUTIES]
+        return super().formfield_for_choice_field(db_field, request, **kwargs)
 
     def has_delete_permission(self, request: HttpRequest, obj: User | None = None) -> bool:
         return self.has_change_permission(request, obj)
@@ -113,9 +131,29 @@ class UserAdmin(PasswordPolicyAdminMixin, HistoryAdminMixin, DjangoUserAdmin):
 admin.site.unregister(TokenProxy)
 
 
+class TokenIssueForm(forms.ModelForm):
+    class Meta:
+        model = TokenProxy
+        fields = ["user"]
+
+    def clean_user(self) -> User:
+        user = self.cleaned_data["user"]
+        if not may_hold_token(user):
+            # A token signs in without the second factor: it would let the issuer act as them.
+            raise ValidationError(
+                _(
+                    "No API token for %(user)s: accounts of this role sign in with a second "
+                    "factor or hold an administrator duty, and a token would bypass both."
+                ),
+                params={"user": user},
+            )
+        return user
+
+
 @admin.register(TokenProxy)
 class TokenAdmin(DRFTokenAdmin):
     list_display = ["user", "key_prefix", "created"]
+    form = TokenIssueForm
 
     @admin.display(description=_("key"))
     def key_prefix(self, token: TokenProxy) -> str:
@@ -147,6 +185,33 @@ class TokenAdmin(DRFTokenAdmin):
             # Nor for a superuser: its token would carry every power to the issuer.
             kwargs["queryset"] = User.objects.exclude(pk=request.user.pk).exclude(is_superuser=True)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def get_queryset(self, request: HttpRequest) -> Any:
+        # ApiToken prints as user and key prefix on the view and delete pages.
+        ordering = self.get_ordering(request)
+        return ApiToken.objects.select_related("user").order_by(*ordering)
+
+    def response_add(self, request: HttpRequest, obj: TokenProxy, *args: Any) -> HttpResponse:
+        # Django's own message names the object and links to its primary key: the whole key.
+        return HttpResponseRedirect(reverse("admin:authtoken_tokenproxy_changelist"))
+
+    def log_addition(self, request: HttpRequest, obj: TokenProxy, message: Any) -> LogEntry:
+        return self._log(request, obj, ADDITION, message)
+
+    def log_deletions(self, request: HttpRequest, queryset: Any) -> list[LogEntry]:
+        return [self._log(request, token, DELETION, "") for token in queryset]
+
+    def _log(self, request: HttpRequest, token: TokenProxy, flag: int, message: Any) -> LogEntry:
+        # "Recent actions" prints object_repr and links object_id: the user's id, as this
+        # admin's URLs take it, and the key prefix only.
+        return LogEntry.objects.create(
+            user_id=request.user.pk,
+            content_type=get_content_type_for_model(token),
+            object_id=str(token.user_id),
+            object_repr=token_label(token)[:200],
+            action_flag=flag,
+            change_message=json.dumps(message) if isinstance(message, list) else message,
+        )
 
     def save_model(self, request: HttpRequest, obj: TokenProxy, form: Any, change: bool) -> None:
         super().save_model(request, obj, form, change)

@@ -277,8 +277,12 @@ class ListingPhotoView(LoginRequiredMixin, View):
         listing = get_object_or_404(Listing.objects.visible_to(request.user), pk=pk)
         photo = get_object_or_404(ListingPhoto.objects.filter(listing=listing), pk=photo_pk)
         try:
+            # Shown in the page, not downloaded: a photo seen is not an export.
             response = serve_upload(
-                photo.file, filename=photo.original_name, content_type=photo.content_type
+                photo.file,
+                filename=photo.original_name,
+                content_type=photo.content_type,
+                inline=True,
             )
         except FileNotFoundError:
             raise Http404 from None

@@ -40,6 +40,8 @@ class Provider:
         self.issuer = f"http://127.0.0.1:{self.server.server_address[1]}"
         self.username = ""
         self.extra_claims: dict[str, Any] = {}
+        # What the userinfo endpoint answers (served at /userinfo when a test configures it).
+        self.userinfo: dict[str, Any] = {}
         self.codes: dict[str, dict[str, str]] = {}
         self.token_requests = 0
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
@@ -121,6 +123,8 @@ class _Handler(BaseHTTPRequestHandler):
         query = {name: values[0] for name, values in parse_qs(parts.query).items()}
         if parts.path == "/jwks":
             self._json(200, {"keys": [self.provider.jwk()]})
+        elif parts.path == "/userinfo":
+            self._json(200, self.provider.userinfo)
         elif parts.path == "/authorize" and query.get("client_id") == CLIENT_ID:
             code = secrets.token_urlsafe(16)
             self.provider.codes[code] = {

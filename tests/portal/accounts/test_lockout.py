@@ -1,5 +1,6 @@
-"""Lockout after repeated failures (django-axes, by user name): the same answer whether the
-account exists or not, a page that only says when to retry, API tokens unaffected."""
+"""Lockout after repeated failures (django-axes, by user name and client address): the same
+answer whether the account exists or not, a page that only says when to retry, API tokens
+unaffected."""
 
 import re
 from datetime import timedelta
@@ -7,6 +8,7 @@ from datetime import timedelta
 import pytest
 from axes.models import AccessAttempt
 from django.contrib.auth.signals import user_login_failed
+from django.core import checks
 from django.urls import reverse
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
@@ -125,3 +127,55 @@ def test_other_roles_cannot_see_or_lift_locks(client, officer):
     url = reverse("admin:axes_accessattempt_delete", args=[attempt.pk])
     assert client.post(url, {"post": "yes"}).status_code == 403
     assert AccessAttempt.objects.filter(pk=attempt.pk).exists()
+
+
+# -- locked by user name and client address together (review finding: lockout as denial of service)
+
+
+def test_a_lock_from_one_address_leaves_the_owner_signing_in_from_another(client, officer):
+    attacker = {"REMOTE_ADDR": "203.0.113.5"}
+    codes = [
+        sign_in(client, "officer", "Wrong-Password-1", **attacker).status_code for _ in "12345"
+    ]
+    assert codes[-1] == 429
+    assert sign_in(client, "officer", PASSWORD, **attacker).status_code == 429
+    assert sign_in(client, "officer", PASSWORD, REMOTE_ADDR="198.51.100.7").status_code == 302
+
+
+def test_the_lock_reads_the_address_as_the_audit_does(client, officer, settings):
+    settings.TIANFU_TRUSTED_PROXIES = ["10.0.0.1"]
+    via_proxy = {"REMOTE_ADDR": "10.0.0.1"}
+    for _ in range(5):
+        sign_in(
+            client, "officer", "Wrong-Password-1", HTTP_X_FORWARDED_FOR="203.0.113.5", **via_proxy
+        )
+    assert AccessAttempt.objects.get().ip_address == "203.0.113.5"
+    owner = sign_in(client, "officer", PASSWORD, HTTP_X_FORWARDED_FOR="198.51.100.7", **via_proxy)
+    assert owner.status_code == 302
+    # From an untrusted peer the header is ignored: a forged address escapes no lock.
+    for _ in range(5):
+        sign_in(client, "officer", "Wrong-Password-1", REMOTE_ADDR="203.0.113.9")
+    forged = sign_in(
+        client, "officer", PASSWORD, REMOTE_ADDR="203.0.113.9", HTTP_X_FORWARDED_FOR="192.0.2.1"
+    )
+    assert forged.status_code == 429
+
+
+def test_typed_passwords_codes_and_csrf_tokens_are_not_stored(client, officer):
+    typed = {
+        "username": "officer",
+        "password": "Typed-Secret-77",
+        "code": "482913",
+        "otp_token": "582914",
+        "csrfmiddlewaretoken": "Csrf0123456789Token",
+    }
+    client.post("/accounts/login/", typed)
+    stored = AccessAttempt.objects.get(username="officer")
+    kept = f"{stored.post_data} {stored.get_data}"
+    for name in ("password", "code", "otp_token", "csrfmiddlewaretoken"):
+        assert typed[name] not in kept, name
+
+
+def test_the_axes_address_warning_is_not_silenced(settings):
+    assert "axes.W006" not in settings.SILENCED_SYSTEM_CHECKS
+    assert not [m for m in checks.run_checks() if m.id == "axes.W006"]

@@ -37,7 +37,7 @@ def test_production_requires_a_second_factor_of_the_administrators():
     assert values["TIANFU_PASSWORD_MAX_AGE_DAYS"] == 90
     assert values["TIANFU_PASSWORD_HISTORY"] == 5
     assert values["AXES_FAILURE_LIMIT"] == 5
-    assert values["AXES_LOCKOUT_PARAMETERS"] == ["username"]
+    assert values["AXES_LOCKOUT_PARAMETERS"] == [["username", "ip_address"]]
     assert values["TIANFU_LOGIN_LOCKOUT_MINUTES"] == 30
 
 

@@ -11,6 +11,7 @@ from django.contrib.auth.signals import user_login_failed
 from django.urls import reverse
 
 from portal.accounts.policy import SSO_BACKEND
+from portal.org.choices import Role
 from portal.org.models import User
 from tests.factories import UserFactory
 from tests.portal.accounts.helpers import code_of, enrolled
@@ -64,6 +65,7 @@ def test_an_unknown_identity_creates_nothing(client, provider):
     def listen(sender, credentials, request=None, **kwargs):
         heard.append(sender)
 
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"  # the message is written in the callback's
     before = User.objects.count()
     user_login_failed.connect(listen)
     try:
@@ -160,3 +162,33 @@ def test_the_login_page_offers_single_sign_on_only_when_configured(client, setti
         page = client.get(f"{reverse('login')}?next=/map/", HTTP_ACCEPT_LANGUAGE="en")
     assert f'href="{START}?next=/map/"' in page.content.decode()
     assert label in page.content.decode()
+
+
+# -- what single sign-on refuses (review findings) ---------------------------------------------
+
+
+@pytest.mark.parametrize("role", [Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN])
+def test_an_identity_never_signs_in_an_administrator(client, provider, role):
+    UserFactory(username="secadmin", role=role)
+    response = single_sign_on(client, provider, "secadmin")
+    assert response["Location"] == reverse("login")
+    assert "_auth_user_id" not in client.session
+
+
+def test_a_locked_user_name_is_not_signed_in_by_the_identity(client, provider, officer):
+    for _ in range(5):
+        client.post("/accounts/login/", {"username": "officer", "password": "Wrong-Password-1"})
+    response = single_sign_on(client, provider, "officer")
+    assert response["Location"] == reverse("login")
+    assert "_auth_user_id" not in client.session
+
+
+@pytest.mark.parametrize(("subject", "signed_in"), [("sub-officer", True), ("sub-other", False)])
+def test_userinfo_must_be_of_the_id_tokens_subject(
+    client, provider, settings, officer, subject, signed_in
+):
+    settings.OIDC_OP_USER_ENDPOINT = f"{provider.issuer}/userinfo"
+    provider.userinfo = {"sub": subject, "preferred_username": "officer"}
+    response = single_sign_on(client, provider, "officer")
+    assert (response["Location"] == reverse("login")) is not signed_in
+    assert ("_auth_user_id" in client.session) is signed_in

@@ -9,13 +9,15 @@ either saved.
 """
 
 from contextlib import contextmanager
+from decimal import Decimal
 
 import pytest
 from django.db import transaction
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 
-from portal.buildings.models import Building
+from portal.buildings.models import Building, Occupancy
 from portal.core.etags import record_etag
 from portal.core.services import RecordChangedError, save_record, writing
 from portal.org.choices import Role
@@ -76,7 +78,7 @@ def test_saving_a_stale_object_is_refused_and_writes_nothing(building):
     with writing(officer):
         save_record(first, by=officer)
     second.address = "东大街"
-    with pytest.raises(RecordChangedError) as caught:
+    with translation.override("en"), pytest.raises(RecordChangedError) as caught:
         save_record(second, by=officer)
     assert caught.value.http_status == 409
     assert f"changed by {officer.username} at " in caught.value.user_message
@@ -263,3 +265,97 @@ def test_a_save_after_someone_elses_is_refused_on_the_form(building):
     # against the record as read when posted, and so saved.
     unversioned = {name: value for name, value in data.items() if name != "version"}
     assert client.post(change_url(building), unversioned).status_code == 302
+
+
+# -- admin inline rows and API deletion ----------------------------------------------------------
+
+
+@pytest.fixture
+def occupancy(building):
+    return Occupancy.objects.create(
+        unit=building.managing_unit, building=building, usable_area_m2=Decimal("100.00")
+    )
+
+
+def occupancy_url(record):
+    return f"/api/occupancies/{record.pk}/"
+
+
+def posted_with_rows(page, **changes):
+    """``posted`` plus every inline row as shown (each with its hidden version)."""
+    data = posted(page)
+    for inline in page.context["inline_admin_formsets"]:
+        for form in inline.formset.forms:
+            shown = {form.add_prefix(name): form[name].value() for name in form.fields}
+            data |= {name: value for name, value in shown.items() if value is not None}
+    return data | changes
+
+
+def area_field(page):
+    return page.context["inline_admin_formsets"][0].formset.forms[0].add_prefix("usable_area_m2")
+
+
+def api_changes_the_area(client, occupancy):
+    etag = client.get(occupancy_url(occupancy))["ETag"]
+    headers = {"If-Match": etag}
+    body = {"usable_area_m2": "120.00"}
+    response = client.patch(
+        occupancy_url(occupancy), body, content_type="application/json", headers=headers
+    )
+    assert response.status_code == 200, response.content
+
+
+def test_an_inline_row_carries_its_version_and_saves_when_current(building, occupancy):
+    client = client_of(officer_of(building))
+    page = client.get(change_url(building))
+    row = page.context["inline_admin_formsets"][0].formset.forms[0]
+    stored = Occupancy.objects.get(pk=occupancy.pk)
+    assert row["version"].value() == stored.updated_at.isoformat()
+    response = client.post(change_url(building), posted_with_rows(page, **{area_field(page): "90"}))
+    assert response.status_code == 302
+    assert Occupancy.objects.get(pk=occupancy.pk).usable_area_m2 == Decimal("90.00")
+
+
+def test_a_stale_inline_row_does_not_revert_an_api_write(building, occupancy):
+    client = client_of(officer_of(building))
+    page = client.get(change_url(building))
+    api_changes_the_area(client, occupancy)
+    response = client.post(change_url(building), posted_with_rows(page, **{area_field(page): "90"}))
+    assert response.status_code == 200
+    row = response.context["inline_admin_formsets"][0].formset.forms[0]
+    assert "This record was changed by " in row.non_field_errors()[0]
+    assert Occupancy.objects.get(pk=occupancy.pk).usable_area_m2 == Decimal("120.00")
+
+
+def test_an_untouched_row_someone_else_changed_is_not_written_back(building, occupancy):
+    client = client_of(officer_of(building))
+    page = client.get(change_url(building))
+    api_changes_the_area(client, occupancy)
+    # The editor changed only the building; the row as shown differs from the stored one, so
+    # the admin would save it, and with it the old area.
+    response = client.post(change_url(building), posted_with_rows(page, floors_above=5))
+    assert response.status_code == 200
+    row = response.context["inline_admin_formsets"][0].formset.forms[0]
+    assert "This record was changed by " in row.non_field_errors()[0]
+    assert Occupancy.objects.get(pk=occupancy.pk).usable_area_m2 == Decimal("120.00")
+    assert Building.objects.get(pk=building.pk).floors_above == 1
+
+
+def test_rows_nobody_changed_do_not_hold_up_the_record(building, occupancy):
+    client = client_of(officer_of(building))
+    page = client.get(change_url(building))
+    response = client.post(change_url(building), posted_with_rows(page, floors_above=5))
+    assert response.status_code == 302
+    assert Building.objects.get(pk=building.pk).floors_above == 5
+
+
+def test_a_delete_naming_an_old_version_is_refused(building):
+    client = client_of(officer_of(building))
+    etag = client.get(api_url(building))["ETag"]
+    assert patch(client, building, {"name": "新名称"}, if_match=etag).status_code == 200
+    stale = client.delete(api_url(building), headers={"If-Match": etag})
+    assert stale.status_code == 412
+    assert Building.objects.filter(pk=building.pk).exists()
+    current = client.get(api_url(building))["ETag"]
+    assert client.delete(api_url(building), headers={"If-Match": current}).status_code == 204
+    assert not Building.objects.filter(pk=building.pk).exists()

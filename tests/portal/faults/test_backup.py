@@ -17,6 +17,7 @@ from django.conf import settings as django_settings
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.db.migrations.recorder import MigrationRecorder
+from django.utils import translation
 from psycopg import sql as pgsql
 
 from portal.assets.services.listings import add_photo
@@ -48,6 +49,13 @@ SAMPLED = [
     "public.parcels_parcel",
     "public.org_unit",
 ]
+
+
+@pytest.fixture(autouse=True)
+def english() -> Iterator[None]:
+    """The commands' messages as written (the portal's default language is Chinese)."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture
@@ -140,7 +148,7 @@ def test_a_restore_finds_every_record_and_every_file(tmp_path, media, records, f
     with tarfile.open(archive) as tar:
         manifest = backups.read_manifest(tar)
         names = tar.getnames()
-    assert (names[0], names[-1]) == ("database.dump", "manifest.json")
+    assert (names[0], names[-2], names[-1]) == ("database.dump", "manifest.json", "manifest.tag")
     assert manifest["database"]["tables"] == counts
     assert manifest["database"]["postgresql"].startswith("15.")
     assert "postgis" in manifest["database"]["extensions"]
@@ -204,3 +212,70 @@ def test_make_passes_force_only_when_asked():
     refused = subprocess.run(["make", "restore"], cwd=django_settings.BASE_DIR, capture_output=True)
     assert refused.returncode != 0
     assert b"usage: make restore FILE=" in refused.stdout
+
+
+def rewritten(archive: Path, out: Path, change) -> Path:
+    """A copy of ``archive`` with each member's bytes passed through ``change(name, data)``
+    (None leaves the member out)."""
+    with tarfile.open(archive) as source, tarfile.open(out, "w") as copy:
+        for member in source.getmembers():
+            data = change(member.name, source.extractfile(member).read())  # type: ignore[union-attr]
+            if data is not None:
+                member.size = len(data)
+                copy.addfile(member, io.BytesIO(data))
+    return out
+
+
+@pytest.mark.django_db  # reads nothing this test writes: no need to commit
+def test_the_archive_and_its_folder_are_readable_by_their_owner_only(tmp_path, media):
+    archive = backup(tmp_path)
+    assert archive.stat().st_mode & 0o777 == 0o600
+    assert archive.parent.stat().st_mode & 0o777 == 0o700
+    assert not list(archive.parent.glob("*.partial"))
+
+
+def test_a_manifest_that_does_not_verify_is_refused_before_anything_is_written(
+    tmp_path, media, records, fresh
+):
+    archive = backup(tmp_path)
+
+    def fewer_rows(name: str, data: bytes) -> bytes:
+        if name != "manifest.json":
+            return data
+        return data.replace(b'"public.assets_asset": ', b'"public.assets_asset": 1')
+
+    def untagged(name: str, data: bytes) -> bytes | None:
+        return None if name == "manifest.tag" else data
+
+    unsigned = rewritten(archive, tmp_path / "unsigned.tar", untagged)
+    for forged in (rewritten(archive, tmp_path / "forged.tar", fewer_rows), unsigned):
+        with pytest.raises(CommandError, match="does not verify with this installation's audit"):
+            restore(forged, fresh, tmp_path / "restored")
+        assert not (tmp_path / "restored").exists()
+        assert not pgtools.database_exists(fresh)
+
+
+def test_an_archive_of_another_installation_restores_only_when_trusted(
+    tmp_path, media, records, fresh, settings
+):
+    settings.TIANFU_AUDIT_KEY = "another-installation-" + "k" * 32
+    archive = backup(tmp_path)
+    settings.TIANFU_AUDIT_KEY = "this-installation-" + "k" * 32
+    with pytest.raises(CommandError, match="--trust-unsigned"):
+        restore(archive, fresh, tmp_path / "restored")
+    assert not pgtools.database_exists(fresh)
+    restore(archive, fresh, tmp_path / "restored", trust_unsigned=True)
+    assert files(tmp_path / "restored") == files(media)
+
+
+def test_a_restore_never_writes_through_a_symbolic_link(tmp_path, media, records, fresh):
+    archive = backup(tmp_path)
+    restored, outside = tmp_path / "restored", tmp_path / "outside"
+    outside.mkdir()
+    folder = records["photo"].file.name.split("/")[0]
+    restored.mkdir()
+    (restored / folder).symlink_to(outside, target_is_directory=True)
+    with pytest.raises(CommandError, match="leads out of the media folder"):
+        restore(archive, fresh, restored)
+    assert not list(outside.iterdir())
+    assert not pgtools.database_exists(fresh)

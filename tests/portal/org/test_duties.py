@@ -9,9 +9,13 @@ audit administrator reads and changes nothing, on any channel.
 from io import StringIO
 
 import pytest
+from axes.models import AccessAttempt
+from django.contrib.admin.models import LogEntry
 from django.contrib.auth.models import Group, Permission
 from django.core.management import CommandError, call_command
 from django.urls import reverse
+from django.utils import translation
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.authtoken.models import Token
 
 from portal.buildings.models import Building
@@ -372,3 +376,115 @@ def test_a_created_administrator_signs_in_once_then_must_change_the_password(cli
     page = client.get(reverse("admin:org_user_changelist"))
     assert page.status_code == 302
     assert page["Location"].startswith(reverse("accounts:password_change"))
+
+
+# -- the administrators' own accounts and tokens (review findings) ---------------------------------
+
+ADMIN_DUTIES = [Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN]
+
+
+@pytest.mark.parametrize("role", [*ADMIN_DUTIES, Role.PROVINCE_ADMIN])
+def test_no_token_for_an_administrator_or_a_second_factor_role(client, settings, staff, role):
+    settings.TIANFU_OTP_REQUIRED_ROLES = [Role.PROVINCE_ADMIN]
+    target = staff[role] if role != Role.SECURITY_ADMIN else UserFactory(role=role)
+    client.force_login(staff[Role.SECURITY_ADMIN])
+    with translation.override("en"):
+        refused = client.post(reverse("admin:authtoken_tokenproxy_add"), {"user": target.pk})
+    assert refused.status_code == 200
+    assert "a token would bypass both" in refused.content.decode()
+    assert not Token.objects.filter(user=target).exists()
+
+
+def test_an_issued_key_is_never_shown_or_logged_again(client, staff, viewer):
+    client.force_login(staff[Role.SECURITY_ADMIN])
+    issued = client.post(reverse("admin:authtoken_tokenproxy_add"), {"user": viewer.pk})
+    key = Token.objects.get(user=viewer).key
+    shown = client.get(issued["Location"]).content.decode()
+    assert shown.count(key) == 1, "only the one-time message carries it"
+    pages = [
+        reverse("admin:authtoken_tokenproxy_changelist"),
+        reverse("admin:authtoken_tokenproxy_change", args=[viewer.pk]),
+        reverse("admin:authtoken_tokenproxy_delete", args=[viewer.pk]),
+        reverse("admin:index"),
+    ]
+    for url in pages:
+        assert key not in client.get(url).content.decode(), url
+    client.post(reverse("admin:authtoken_tokenproxy_delete", args=[viewer.pk]), {"post": "yes"})
+    assert not Token.objects.filter(user=viewer).exists()
+    entries = LogEntry.objects.all()
+    assert entries.count() == 2
+    assert all(key not in f"{e.object_id} {e.object_repr} {e.change_message}" for e in entries)
+    assert key not in client.get(reverse("admin:index")).content.decode()
+
+
+@pytest.mark.parametrize("role", [Role.SYSTEM_ADMIN, Role.AUDIT_ADMIN])
+def test_security_admin_cannot_take_over_another_administrator(client, staff, role):
+    target = staff[role]
+    client.force_login(staff[Role.SECURITY_ADMIN])
+    password_url = reverse("admin:auth_user_password_change", args=[target.pk])
+    new = "Another-Passw0rd-42!"
+    taken = client.post(password_url, {"password1": new, "password2": new})
+    assert taken.status_code == 403
+    renamed = change_account(client, target, username="mine", is_active=None)
+    assert renamed.status_code == 403
+    deleted = client.post(reverse("admin:org_user_delete", args=[target.pk]), {"post": "yes"})
+    assert deleted.status_code == 403
+    target.refresh_from_db()
+    assert (target.username, target.is_active) == (f"as-{role}", True)
+    assert target.check_password(PASSWORD)
+
+
+def test_the_admin_opens_no_account_with_an_administrator_duty(client, staff, unit):
+    client.force_login(staff[Role.SECURITY_ADMIN])
+    form = client.get(reverse("admin:org_user_add")).content.decode()
+    assert all(f'value="{duty}"' not in form for duty in ADMIN_DUTIES)
+    assert 'value="viewer"' in form
+    data = {
+        "username": "second-security",
+        "usable_password": "true",
+        "password1": "Fresh-Passw0rd-2024!",
+        "password2": "Fresh-Passw0rd-2024!",
+        "unit": unit.pk,
+        "role": Role.SECURITY_ADMIN,
+        "clearance": "secret",
+    }
+    refused = client.post(reverse("admin:org_user_add"), data)
+    assert refused.status_code == 200
+    assert not User.objects.filter(username="second-security").exists()
+    promoted = change_account(client, staff[Role.VIEWER], role=Role.SECURITY_ADMIN)
+    assert promoted.status_code == 200
+    assert User.objects.get(pk=staff[Role.VIEWER].pk).role == Role.VIEWER
+
+
+def test_the_admin_resets_no_administrators_second_factor(client, staff):
+    audit = staff[Role.AUDIT_ADMIN]
+    device = TOTPDevice.objects.create(user=audit, name="app", confirmed=True)
+    client.force_login(staff[Role.SECURITY_ADMIN])
+    data = {"action": "reset_second_factor", "_selected_action": [device.pk]}
+    client.post(reverse("admin:otp_totp_totpdevice_changelist"), data)
+    assert TOTPDevice.objects.filter(pk=device.pk).exists()
+
+
+def test_reset_admin_account_prints_a_one_time_password_and_clears_the_rest(client, staff):
+    audit = staff[Role.AUDIT_ADMIN]
+    TOTPDevice.objects.create(user=audit, name="app", confirmed=True)
+    AccessAttempt.objects.create(
+        username=audit.username,
+        ip_address="10.0.0.9",
+        failures_since_start=9,
+        get_data="",
+        post_data="",
+        http_accept="",
+        path_info="/",
+        user_agent="",
+    )
+    out = StringIO()
+    call_command("reset_admin_account", audit.username, stdout=out)
+    password = out.getvalue().splitlines()[0].split("\t")[-1]
+    audit.refresh_from_db()
+    assert audit.check_password(password)
+    assert audit.must_change_password
+    assert not TOTPDevice.objects.filter(user=audit).exists()
+    assert not AccessAttempt.objects.filter(username=audit.username).exists()
+    with pytest.raises(CommandError, match="no administrator duty"):
+        call_command("reset_admin_account", staff[Role.VIEWER].username, stdout=StringIO())

@@ -5,8 +5,10 @@ gives it back only as a never-sniffed attachment; no URL serves MEDIA_URL."""
 from __future__ import annotations
 
 import io
+import random
 import sqlite3
 import zipfile
+import zlib
 from decimal import Decimal
 from pathlib import Path
 
@@ -21,6 +23,8 @@ from openpyxl import Workbook
 from portal.assets.exceptions import PhotoRejectedError
 from portal.assets.models import ListingPhoto
 from portal.assets.services.listings import add_photo
+from portal.audits.choices import AuditAction
+from portal.audits.models import AuditEvent
 from portal.core import files
 from portal.depots.models import StockMovement
 from portal.depots.services.stock import StockInputError, issue_stock
@@ -126,6 +130,167 @@ def test_a_name_split_across_two_reads_is_still_found(monkeypatch):
         with pytest.raises(files.UploadRejectedError, match="script"):
             files.check_upload(upload("a.pdf", content), documents.accepted())
     assert files.check_upload(upload("a.pdf", PDF + b"/JSFont /Launcher"), documents.accepted())
+
+
+def pdf_with(*objects: bytes) -> bytes:
+    return b"%PDF-1.7\n" + b"".join(objects) + b"trailer << /Root 1 0 R >>\n%%EOF\n"
+
+
+def flate_object(number: int, data: bytes, entries: bytes = b"") -> bytes:
+    packed = zlib.compress(data)
+    head = b"%d 0 obj << /Filter /FlateDecode /Length %d %s >>\nstream\n"
+    return head % (number, len(packed), entries) + packed + b"\nendstream\nendobj\n"
+
+
+CATALOG = b"1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n"
+PAGES = b"2 0 obj << /Type /Pages /Kids [3 0 R] /Count 1 >> endobj\n"
+PAGE = b"3 0 obj << /Type /Page /Parent 2 0 R /Contents 4 0 R >> endobj\n"
+TEXT = b"BT /F1 12 Tf 72 712 Td (Land title survey) Tj ET\n" * 40
+SCRIPT_OBJECT = b"6 0 << /S /JavaScript /JS (app.alert(1)) >>"
+# The object stream that hides a script from a reader of the raw bytes: /ObjStm, compressed.
+HIDDEN_SCRIPT = pdf_with(CATALOG, flate_object(5, SCRIPT_OBJECT, b"/Type /ObjStm /N 1 /First 4"))
+
+
+def nested_streams(depth: int) -> bytes:
+    """Stream keywords inside stream data, each inflater kept open by an unfinished stored block."""
+    inner = b"filler"
+    for _level in range(depth):
+        size = len(inner).to_bytes(2, "little")
+        unsize = (~len(inner) & 0xFFFF).to_bytes(2, "little")
+        inner = b"stream\n\x78\x01\x00" + size + unsize + inner
+    return pdf_with(CATALOG, b"5 0 obj << /Length 9 >>\n" + inner)
+
+
+@pytest.mark.parametrize(
+    ("content", "says"),
+    [
+        (HIDDEN_SCRIPT, "active content (a script (JavaScript))"),
+        (PDF + b"<< /S /JavaScript\x00/JS\x00(app.alert(1)) >>", "a script (JavaScript)"),
+        (PDF + b"<< /S\x00/JavaScript\x00>>", "a script (JavaScript)"),  # NUL is PDF whitespace
+        (PDF + b"<< /S /Java#53cript /JS (1) >>", "a script (JavaScript)"),
+        (PDF + b"<< /S\x0c/Launch\x0c/F (cmd.exe) >>", "a launch action"),
+        (PDF + b"3 0 obj << /Type /Page /AA << /O 7 0 R >> >> endobj", "additional actions"),
+        (PDF + b"<< /Type /EmbeddedFile /Length 3 >>", "an embedded file"),
+        (PDF + b"<< /Names << /EmbeddedFiles 8 0 R >> >>", "an embedded file"),
+        (PDF + b"<< /S /SubmitForm /F (https://example.com) >>", "a form submission action"),
+        (PDF + b"<< /Subtype /RichMedia >>", "rich media"),
+        (PDF + b"<< /AcroForm << /XFA 9 0 R >> >>", "an XFA form"),
+        (pdf_with(CATALOG, flate_object(5, b"<< /S /Sub#6DitForm >>")), "a form submission"),
+        # A stream cut off at the end of the file, its last name touching the end.
+        (PDF + b"5 0 obj << /Length 99 >>\nstream\n" + zlib.compress(b"<< /S /JS")[:-4], "script"),
+    ],
+)
+def test_a_pdf_that_acts_on_its_own_is_refused_naming_the_field_and_the_feature(content, says):
+    with pytest.raises(files.UploadRejectedError) as refused:
+        files.check_upload(upload("deed.pdf", content), documents.accepted())
+    message = refused.value.user_message
+    assert message.startswith("Source document: The PDF “deed.pdf” contains active content (")
+    assert says in message
+
+
+def test_a_script_in_a_compressed_stream_is_found_whatever_the_reads(monkeypatch):
+    monkeypatch.setattr(files, "CHUNK", 16)
+    for pad in range(16):  # the stream keyword and the name at every position against a read
+        content = pdf_with(b" " * pad, CATALOG, flate_object(5, b" " * pad + SCRIPT_OBJECT))
+        with pytest.raises(files.UploadRejectedError, match="JavaScript"):
+            files.check_upload(upload("a.pdf", content), documents.accepted())
+
+
+def test_a_pdf_inflating_past_the_limit_is_refused_as_too_complex():
+    bomb = pdf_with(CATALOG, flate_object(5, bytes(files.PDF_INFLATE_LIMIT + 1)))
+    assert len(bomb) < 1024 * 1024  # small on disk: only inflating it shows its size
+    with pytest.raises(files.UploadRejectedError, match="is too complex to check"):
+        files.check_upload(upload("bomb.pdf", bomb), documents.accepted())
+    fits = pdf_with(CATALOG, flate_object(5, bytes(files.PDF_INFLATE_LIMIT // 2)))
+    assert files.check_upload(upload("fits.pdf", fits), documents.accepted())
+
+
+def test_stream_after_stream_hidden_in_stream_data_is_refused_as_too_complex():
+    with pytest.raises(files.UploadRejectedError, match="is too complex to check"):
+        files.check_upload(upload("deep.pdf", nested_streams(9)), documents.accepted())
+    assert files.check_upload(upload("ok.pdf", nested_streams(8)), documents.accepted())
+
+
+def test_a_plain_pdf_with_a_compressed_page_is_kept(monkeypatch):
+    content = pdf_with(CATALOG, PAGES, PAGE, flate_object(4, TEXT), b"/JSFont /Launcher /AAx")
+    assert files.check_upload(upload("survey.pdf", content), documents.accepted())
+    monkeypatch.setattr(files, "CHUNK", 7)  # and read in small pieces
+    assert files.check_upload(upload("survey.pdf", content), documents.accepted())
+
+
+def image_bytes(size: int) -> bytes:
+    """A scan's data: seeded random bytes after a JPEG start, holding the short active names
+    that random data comes to hold by chance in a large scan."""
+    noise = bytearray(random.Random(9).randbytes(size))
+    noise[:3] = b"\xff\xd8\xff"  # not a zlib header: the stream is not inflated
+    noise[size // 3 : size // 3 + 4] = b"/AA "
+    noise[2 * size // 3 : 2 * size // 3 + 4] = b"/JS("
+    assert b"stream" not in noise
+    return bytes(noise)
+
+
+def image_object(data: bytes, entries: bytes) -> bytes:
+    head = b"5 0 obj\n<< /Type /XObject /Subtype /Image /Length %d %s >>\nstream\n"
+    return head % (len(data), entries) + data + b"\nendstream\nendobj\n"
+
+
+SCAN = image_bytes(12 * 1024 * 1024)
+DCT = b"/Width 2480 /Height 3508 /BitsPerComponent 8 /Filter /DCTDecode"
+
+
+def test_a_large_scan_is_kept_though_its_image_data_holds_active_names_by_chance():
+    scan = pdf_with(CATALOG, PAGES, PAGE, image_object(SCAN, DCT))
+    assert files.check_upload(upload("deed.pdf", scan), documents.accepted())
+    # The same bytes in a stream without a filter are PDF syntax, and are read.
+    bare = pdf_with(CATALOG, PAGES, PAGE, image_object(SCAN, b"/Width 2480"))
+    with pytest.raises(files.UploadRejectedError, match=r"additional actions \(/AA\)"):
+        files.check_upload(upload("deed.pdf", bare), documents.accepted())
+
+
+@pytest.mark.parametrize(
+    "entries",
+    [
+        b"/Filter [/CCITTFaxDecode] /DecodeParms << /K -1 /Columns 2480 >>",
+        b"/DecodeParms <</JBIG2Globals 8 0 R>> /ID <0a1b>/Filter/JBIG2Decode",
+    ],
+)
+def test_a_filtered_stream_is_skipped_up_to_its_end_only_whatever_the_reads(monkeypatch, entries):
+    image = image_object(b"\xff\xd8\xff /JS(x) /AA 1", entries)
+    monkeypatch.setattr(files, "CHUNK", 16)
+    for pad in range(16):  # the dictionary and the keywords at every position against a read
+        content = pdf_with(b" " * pad, CATALOG, image)
+        assert files.check_upload(upload("a.pdf", content), documents.accepted())
+        after = pdf_with(b" " * pad, CATALOG, image, b"<< /AA << /O 7 0 R >> >>\n")
+        with pytest.raises(files.UploadRejectedError, match="additional actions"):
+            files.check_upload(upload("a.pdf", after), documents.accepted())
+
+
+@pytest.mark.parametrize(
+    "dictionary",
+    [
+        b"/Length 9 /X << /Filter /DCTDecode >>",  # a filter in a nested dictionary is not its own
+        b"/Length 9 /Filter null",
+        b"/Length 9 /A#2FFilter /DCTDecode",  # one key, "A/Filter"
+        b"/Length 9 /T (a) /Filter /DCTDecode",  # a string: not read with certainty
+    ],
+)
+def test_a_stream_not_certainly_filtered_is_read(dictionary):
+    content = pdf_with(CATALOG, b"5 0 obj << %s >>\nstream\n/JS (1)\nendstream\n" % dictionary)
+    with pytest.raises(files.UploadRejectedError, match="a script"):
+        files.check_upload(upload("a.pdf", content), documents.accepted())
+
+
+def test_an_object_stream_under_a_filter_not_inflated_is_refused_as_too_complex():
+    objects = SCRIPT_OBJECT.hex().encode() + b">"
+    entries = b"/Type /ObjStm /N 1 /First 4 /Filter /ASCIIHexDecode /Length %d" % len(objects)
+    content = pdf_with(CATALOG, b"5 0 obj << %s >>\nstream\n" % entries, objects, b"endstream\n")
+    with pytest.raises(files.UploadRejectedError) as refused:
+        files.check_upload(upload("packed.pdf", content), documents.accepted())
+    assert refused.value.user_message == (
+        "Source document: The PDF “packed.pdf” is too complex to check (an object stream "
+        "compressed in a way this check does not read) and was refused; print it to a new PDF "
+        "or scan the paper."
+    )
 
 
 @pytest.mark.parametrize(
@@ -270,7 +435,11 @@ def test_the_import_page_refuses_a_page_named_csv(client, importer, settings):
 @pytest.mark.django_db(databases="__all__")
 def test_the_import_api_refuses_a_page_and_stores_a_good_file_by_hash(client, importer, settings):
     client.force_login(importer)
-    refused = client.post("/api/imports/", {"entity": "assets", "file": upload("a.csv", SVG)})
+    refused = client.post(
+        "/api/imports/",
+        {"entity": "assets", "file": upload("a.csv", SVG)},
+        HTTP_ACCEPT_LANGUAGE="en",  # the API speaks the reader's language, zh-hans by default
+    )
     assert refused.status_code == 400
     [error] = refused.json()["errors"]["file"]
     assert error.startswith("The file “a.csv” is not a GeoPackage, zipped Shapefile")
@@ -305,19 +474,31 @@ def test_a_served_document_is_a_never_sniffed_attachment_and_media_is_not_served
 
 
 @pytest.mark.django_db
-def test_a_photo_is_served_as_an_attachment_too(client):
+def test_a_photo_is_shown_inline_and_is_not_an_export_while_a_document_is(client):
     wh = warehouse()
     listing = wh.publish()
     photo = add_photo(listing, upload("desk.png", PNG), by=wh["officer"])
     client.force_login(wh["officer"])
+    exports = AuditEvent.objects.filter(action=AuditAction.EXPORT)
+    before = exports.count()
     response = client.get(reverse("assets:listing_photo", args=[listing.pk, photo.pk]))
     assert response.status_code == 200
-    assert response["Content-Disposition"].startswith("attachment;")
-    assert (response["Content-Type"], response["X-Content-Type-Options"]) == (
-        "image/png",
-        "nosniff",
-    )
+    assert response["Content-Disposition"].startswith("inline;")
+    assert response["Content-Type"] == "image/png"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Content-Security-Policy"] == "default-src 'none'; sandbox"
+    assert b"".join(response.streaming_content) == PNG
+    assert exports.count() == before
     assert client.get(f"/media/{photo.file.name}").status_code == 404
+
+    titles = campaign()
+    document = services.upload_document(
+        titles.case, upload("deed.pdf", PDF), "survey", "", None, by=titles["officer"]
+    )
+    client.force_login(titles["officer"])
+    response = client.get(reverse("parcels:document_download", args=[document.pk]))
+    assert response["Content-Disposition"].startswith("attachment;")
+    assert exports.count() == before + 1
 
 
 def test_an_unknown_stored_type_goes_out_as_bytes(tmp_path):
@@ -325,7 +506,15 @@ def test_an_unknown_stored_type_goes_out_as_bytes(tmp_path):
     storage.save("x.html", io.BytesIO(HTML))
     stored = FieldFile(None, ListingPhoto._meta.get_field("file"), "x.html")
     stored.storage = storage
-    response = files.serve_upload(stored, filename="x.html", content_type="text/html")
-    assert response["Content-Type"] == "application/octet-stream"
+    for inline in (False, True):  # only an image is ever shown inline
+        response = files.serve_upload(
+            stored, filename="x.html", content_type="text/html", inline=inline
+        )
+        assert response["Content-Type"] == "application/octet-stream"
+        assert response["Content-Disposition"].startswith("attachment;")
+        response.file_to_stream.close()
+    response = files.serve_upload(
+        stored, filename="x.pdf", content_type="application/pdf", inline=True
+    )
     assert response["Content-Disposition"].startswith("attachment;")
     response.file_to_stream.close()

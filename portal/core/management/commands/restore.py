@@ -38,6 +38,12 @@ class Command(BaseCommand):
             action="store_true",
             help="drop and replace a database that is not empty, and files that differ",
         )
+        parser.add_argument(
+            "--trust-unsigned",
+            action="store_true",
+            help="restore an archive whose manifest does not verify with this installation's "
+            "audit key (one made by another installation, whose origin you checked)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         archive: Path = options["archive"]
@@ -52,6 +58,7 @@ class Command(BaseCommand):
                 media_root=options["media_root"] or Path(settings.MEDIA_ROOT),
                 force=options["force"],
                 template=options["template"],
+                trust_unsigned=options["trust_unsigned"],
             )
         except BackupError as exc:
             raise CommandError(exc.user_message) from None
