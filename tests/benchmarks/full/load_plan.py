@@ -36,6 +36,7 @@ from portal.org import sql as org_sql
 from portal.org.choices import Role
 from portal.org.models import Unit, User
 from portal.org.scoping import Reach, cleared_levels, read_scope
+from tests.benchmarks.full.bench_api import ASSET_PAGE_HEAD
 
 LAYERS = ("units", "assets")  # the map's default layers
 VIEWPORT_PX = (1280, 720)
@@ -45,34 +46,16 @@ LIST_LIMIT = 100
 CHENGDU = (104.07, 30.66)  # the map's default view, at zoom 7
 
 # The API's asset page written by hand, as bench_api.py's RAW_PAGE, with the list's filters.
-LIST_PAGE = """
-SELECT json_build_object(
-  'type', 'FeatureCollection', 'features', coalesce(json_agg(f.feature), '[]')
-)::text
-FROM (
-  SELECT json_build_object(
-    'id', a.id, 'type', 'Feature', 'geometry', ST_AsGeoJSON(a.geom, 7, 0)::json,
-    'properties', json_build_object(
-      'ledger_code', a.ledger_code, 'name', a.name, 'category', c.code,
-      'model_spec', a.model_spec, 'quantity', a.quantity, 'unit_of_measure', a.unit_of_measure,
-      'holder', u.credit_code, 'building', a.building_id, 'status', a.status,
-      'acquired_on', a.acquired_on, 'original_value', a.original_value,
-      'net_value', a.net_value, 'condition', a.condition, 'confidentiality', a.confidentiality,
-      'synthetic', a.synthetic,
-      'created_at', to_char(a.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
-      'updated_at', to_char(a.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
-    )
-  ) AS feature
-  FROM assets_asset a
-  JOIN assets_assetcategory c ON c.id = a.category_id
-  JOIN org_unit u ON u.id = a.holder_id
-  {division_join}
+LIST_PAGE = (
+    ASSET_PAGE_HEAD
+    + """  {division_join}
   WHERE ST_Intersects(a.geom, ST_MakeEnvelope(%(xmin)s, %(ymin)s, %(xmax)s, %(ymax)s, 4490))
     AND a.confidentiality = ANY(%(levels)s) AND a.status = ANY(%(statuses)s) {scope}
   ORDER BY a.id
   LIMIT %(limit)s
 ) AS f
 """
+)
 
 
 @dataclass(frozen=True)
