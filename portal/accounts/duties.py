@@ -13,7 +13,8 @@ from django.conf import settings
 
 from portal.org.choices import Role
 
-ADMIN_DUTIES = frozenset({Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN})
+# In the order checks and messages list them.
+ADMIN_DUTIES = (Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN)
 
 
 def holds_admin_duty(user: Any) -> bool:

@@ -13,10 +13,9 @@ from django.conf import settings
 from django.core import checks
 from django.db import DatabaseError
 
-from portal.org.choices import Role
+from portal.accounts.duties import ADMIN_DUTIES
 from portal.org.models import User
 
-ADMINISTRATOR_ROLES = (Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN)
 BOOTSTRAP = "python manage.py create_admin_accounts --unit <unit>"
 
 
@@ -28,7 +27,7 @@ def check_duties(app_configs: Any, **kwargs: Any) -> list[checks.CheckMessage]:
         return []
     try:
         superusers = list(active().filter(is_superuser=True).values_list("username", flat=True))
-        held = set(active().filter(role__in=ADMINISTRATOR_ROLES).values_list("role", flat=True))
+        held = set(active().filter(role__in=ADMIN_DUTIES).values_list("role", flat=True))
     except DatabaseError:
         # Unreachable or not yet migrated: the database checks report that, not this one.
         return []
@@ -61,6 +60,6 @@ def _duty_warnings(held: set[str]) -> list[checks.CheckMessage]:
             hint=f"Create the administrator accounts with {BOOTSTRAP}.",
             id="org.W002",
         )
-        for role in ADMINISTRATOR_ROLES
+        for role in ADMIN_DUTIES
         if role.value not in held
     ]
