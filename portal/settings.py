@@ -436,6 +436,41 @@ TIANFU_LISTING_PHOTO_MAX_MB = env.get_int("TIANFU_LISTING_PHOTO_MAX_MB", 10)
 for _name in ("TIANFU_SCREENING_DAYS", "TIANFU_MATCH_LIMIT", "TIANFU_LISTING_PHOTO_MAX_MB"):
     if globals()[_name] < 1:
         raise env.ConfigError(f"{_name}={globals()[_name]} must be at least 1")
+# Pooled vehicle dispatch (portal.fleet, docs/fleet.md). Distances are geodesic metres times the
+# road factor; an NEV fits a trip when its range times the reserve covers the drive to the origin
+# and the trip (both ways for a round trip); a vehicle stands where its last trip ended for
+# ``return_hours`` after it, then back at its base. The ranking weighs distance, fit (spare seats)
+# and balance of use over ``balance_days``. A position older than ``stale_minutes`` is shown as
+# stale; a vehicle used under ``idle_pct`` of its working hours over ``idle_days`` is offered to
+# the public asset warehouse. Hours are billed in steps of ``billing_step_minutes``.
+TIANFU_FLEET = {
+    "road_factor": env.get_float("TIANFU_FLEET_ROAD_FACTOR", 1.3, minimum=1),
+    "nev_reserve": env.get_float("TIANFU_FLEET_NEV_RESERVE", 0.8, minimum=0.1),
+    "return_hours": env.get_float("TIANFU_FLEET_RETURN_HOURS", 12, minimum=0),
+    "balance_days": env.get_int("TIANFU_FLEET_BALANCE_DAYS", 30),
+    "weight_distance": env.get_float("TIANFU_FLEET_WEIGHT_DISTANCE", 0.5, minimum=0),
+    "weight_fit": env.get_float("TIANFU_FLEET_WEIGHT_FIT", 0.2, minimum=0),
+    "weight_balance": env.get_float("TIANFU_FLEET_WEIGHT_BALANCE", 0.3, minimum=0),
+    "suggestions": env.get_int("TIANFU_FLEET_SUGGESTIONS", 10),
+    "stale_minutes": env.get_int("TIANFU_FLEET_STALE_MINUTES", 15),
+    "idle_days": env.get_int("TIANFU_FLEET_IDLE_DAYS", 90),
+    "idle_pct": env.get_float("TIANFU_FLEET_IDLE_PCT", 10, minimum=0),
+    "working_hours": env.get_float("TIANFU_FLEET_WORKING_HOURS", 8, minimum=1),
+    "billing_step_minutes": env.get_int("TIANFU_FLEET_BILLING_STEP_MINUTES", 30),
+    "feed_batch": env.get_int("TIANFU_FLEET_FEED_BATCH", 1000),
+}
+for _name in (
+    "balance_days",
+    "suggestions",
+    "stale_minutes",
+    "idle_days",
+    "billing_step_minutes",
+    "feed_batch",
+):
+    if TIANFU_FLEET[_name] < 1:
+        raise env.ConfigError(
+            f"TIANFU_FLEET_{_name.upper()}={TIANFU_FLEET[_name]} must be at least 1"
+        )
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # 2.5 MB
 FILE_UPLOAD_HANDLERS = [
     "django.core.files.uploadhandler.MemoryFileUploadHandler",
