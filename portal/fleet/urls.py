@@ -1,9 +1,9 @@
 from django.urls import path
 
-from portal.fleet import views
+from portal.fleet.views import vehicles
 
 app_name = "fleet"
 
 urlpatterns = [
-    path("vehicles/<int:pk>/", views.VehicleDetailView.as_view(), name="vehicle_detail"),
+    path("vehicles/<int:pk>/", vehicles.VehicleDetailView.as_view(), name="vehicle_detail"),
 ]

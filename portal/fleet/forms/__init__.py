@@ -1,0 +1,1 @@
+"""Forms of the fleet pages, one module per part."""
