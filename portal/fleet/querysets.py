@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Self
 
 from django.db.models import Exists, OuterRef, Q
 
-from portal.org.scoping import ScopedQuerySet, edit_scope, read_scope
+from portal.org.scoping import Reach, ScopedQuerySet, edit_scope, read_scope
 
 if TYPE_CHECKING:
     from portal.org.models import User
@@ -46,6 +46,8 @@ class BookingQuerySet(ScopedQuerySet):
     def visible_to(self, user: User) -> Self:
         from portal.fleet.models import Assignment
 
+        if read_scope(user).reach is Reach.ALL:
+            return self.all()  # Q() | x is x: see TripQuerySet.visible_to
         serving = Assignment.objects.filter(
             read_scope(user).q("vehicle__holder"),
             booking=OuterRef("pk"),
@@ -70,4 +72,8 @@ class TripQuerySet(ScopedQuerySet):
 
     def visible_to(self, user: User) -> Self:
         scope = read_scope(user)
+        if scope.reach is Reach.ALL:
+            # Scope.q() is an empty Q for "everything", and Q() | x is just x in Django: OR-ing
+            # it with the managers' filter would hide every trip of an unmanaged pool.
+            return self.all()
         return self.filter(scope.q("payer") | scope.q("payee") | _managed(user, "booking__pool"))
