@@ -25,6 +25,8 @@ class Scale:
     regions: tuple[str, ...] | None = None
     single_transaction: bool = True
     chunk_rows: int = 50_000
+    # Vehicle bookings a working day across the pools (a weekend day has a fifth of them).
+    bookings_per_day: int = 30
 
 
 SCALES = {
@@ -46,6 +48,7 @@ SCALES = {
         conflicts=3,
         regions=("5101", "5109", "5116", "500112", "500152"),
         chunk_rows=1_000,
+        bookings_per_day=5,
     ),
 }
 PUBLIC_SCALES = ("small", "full")

@@ -2,9 +2,9 @@
 
 ``load_demo`` runs the stages in order; each writes inside its own transaction, and at the small
 scale the whole load is one transaction (a failure writes nothing). The accounts come before the
-title cases assigned to them, and the last stage runs the conflict register over what was
-loaded. A second run finds the data and only makes sure the demo accounts exist; ``reset=True``
-deletes every synthetic row first.
+vehicle bookings they request and sign and the title cases assigned to them, and the last stage
+runs the conflict register over what was loaded. A second run finds the data and only makes sure
+the demo accounts exist; ``reset=True`` deletes every synthetic row first.
 Reference data (divisions, cooperation regions, code tables) is real and never deleted.
 """
 
@@ -27,6 +27,7 @@ from portal.demo.generators import (
     buildings,
     depots,
     fleet,
+    operations,
     parcels,
     reference,
     sites,
@@ -122,6 +123,7 @@ def _stages(
         ("vehicles", fleet.write_vehicles),
         ("warehouse", warehouse.write_warehouse),
         ("accounts", _accounts),
+        ("fleet", operations.write_operations),
         ("titles", titles.write_titles),
         ("conflicts", _conflicts),
     ]

@@ -1,7 +1,8 @@
 """The demo loader's set-wise SQL: the public asset warehouse drawn from the assets already
-written. Statements work on whole tables (a full load lists ~150,000 of 1,000,000 assets);
-parameters are named and passed, never formatted into the text. "Random" choices are taken from
-the row ids, so a load with the same seed gives the same warehouse.
+written, and the fleet's last positions and odometers drawn from its fixes and trips. Statements
+work on whole tables (a full load lists ~150,000 of 1,000,000 assets); parameters are named and
+passed, never formatted into the text. "Random" choices are taken from the row ids, so a load
+with the same seed gives the same warehouse.
 """
 
 # Every synthetic, shareable asset whose ledger status says it is offered: idle, over-standard,
@@ -107,3 +108,21 @@ SELECT true, %(now)s, %(now)s, s.managing_unit_id, o.category_id, true, c.name, 
  WHERE s.managing_unit_id %% %(every)s = 0
 """
 ANALYZE = "ANALYZE assets_listing, assets_reservation, assets_need"
+
+# Each tracked demo vehicle's last known position is its newest fix, as the feed keeps it.
+LAST_POSITIONS = """
+UPDATE fleet_vehicle v
+   SET last_position = p.geom, last_position_at = p.recorded_at
+  FROM (SELECT DISTINCT ON (vehicle_id) vehicle_id, geom, recorded_at
+          FROM fleet_vehicleposition
+         ORDER BY vehicle_id, recorded_at DESC) p
+ WHERE v.id = p.vehicle_id AND v.synthetic
+"""
+# A demo vehicle's odometer reads at least the end of its last trip.
+ODOMETERS = """
+UPDATE fleet_vehicle v
+   SET odometer_km = t.reading
+  FROM (SELECT vehicle_id, ceil(max(odometer_end))::int AS reading
+          FROM fleet_trip WHERE synthetic GROUP BY vehicle_id) t
+ WHERE v.id = t.vehicle_id AND v.synthetic AND v.odometer_km < t.reading
+"""

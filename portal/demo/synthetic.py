@@ -35,12 +35,16 @@ from portal.depots.models import (
     StockMovement,
     SupplyCategory,
 )
-from portal.fleet.models import Vehicle
+from portal.fleet.models import Assignment, Booking, Driver, Trip, Vehicle, VehiclePool
 from portal.org.models import AdminDivision, CooperationRegion, Unit
 from portal.parcels.models import Certificate, Parcel, Right, SourceDocument, TitleCase
 
 # Deleted in this order: dependants before what they point to.
 SYNTHETIC_MODELS: tuple[type[Model], ...] = (
+    Trip,
+    Booking,
+    VehiclePool,
+    Driver,
     Vehicle,
     StockItem,
     Reservation,
@@ -144,6 +148,23 @@ def _delete_depot_work() -> None:
     SitingScenario.objects.filter(unit__synthetic=True).delete()
 
 
+def _delete_fleet_work() -> None:
+    """Assignments of demo bookings and vehicles, and the bookings and trips of demo units,
+    pools and vehicles, whoever made them: they protect what the reset removes. A booking's
+    approvals and history lines go with it; positions and tariffs with their vehicle and pool."""
+    demo = (
+        Q(unit__synthetic=True)
+        | Q(pool__synthetic=True)
+        | Q(assignments__vehicle__synthetic=True)
+        | Q(assignments__driver__synthetic=True)
+    )
+    bookings = set(Booking.objects.filter(demo).values_list("pk", flat=True))
+    trips = Trip.objects.filter(Q(booking__in=bookings) | Q(vehicle__synthetic=True))
+    trips.exclude(synthetic=True).delete()  # the synthetic ones are counted with the others
+    Assignment.objects.filter(Q(booking__in=bookings) | Q(vehicle__synthetic=True)).delete()
+    Booking.objects.filter(pk__in=bookings, synthetic=False).delete()
+
+
 def delete_synthetic() -> dict[str, int]:
     """Delete every synthetic row, the demo cases' files and the synthetic units' accounts.
 
@@ -153,6 +174,7 @@ def delete_synthetic() -> dict[str, int]:
     _delete_warehouse_records()
     _delete_stock_movements()
     _delete_depot_work()
+    _delete_fleet_work()
     deleted = {}
     for model in SYNTHETIC_MODELS[:-2]:
         deleted[model._meta.label] = _delete(model.objects.filter(synthetic=True))

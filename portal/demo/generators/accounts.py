@@ -12,6 +12,7 @@ from portal.org.models import Unit
 # Listed in README.md and printed by ``manage.py load_demo``.
 PASSWORD = "Tianfu-Demo-2026!"
 PROVINCE_OFFICES = "四川省机关事务管理局"
+CHONGQING_OFFICES = "重庆市机关事务管理局"
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,10 @@ ACCOUNTS = (
     AccountSpec("system-admin", Role.SYSTEM_ADMIN, "internal", "四川省大数据中心"),
     AccountSpec("security-admin", Role.SECURITY_ADMIN, "internal", PROVINCE_OFFICES),
     AccountSpec("audit-admin", Role.AUDIT_ADMIN, "internal", PROVINCE_OFFICES),
+    # The official-vehicle pools' managers (portal.demo.generators.pools): a provincial
+    # administrator manages both pools, Chongqing's co-manages the cross-border one.
+    AccountSpec("pool-manager", Role.PROVINCE_ADMIN, "internal", PROVINCE_OFFICES),
+    AccountSpec("chongqing-admin", Role.DIVISION_ADMIN, "internal", CHONGQING_OFFICES),
 )
 
 

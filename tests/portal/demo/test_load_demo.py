@@ -454,7 +454,7 @@ def test_the_command_names_the_titles_stage_and_the_findings(tiny):
         command._summary(tiny)
         labels = {kind: str(ConflictKind(kind).label) for kind in tiny.findings}
     text = out.getvalue()
-    assert [s.name for s in tiny.stages][-3:] == ["accounts", "titles", "conflicts"]
+    assert [s.name for s in tiny.stages][-4:] == ["accounts", "fleet", "titles", "conflicts"]
     assert "  titles " in text
     assert "  conflicts " in text
     for kind, counts in tiny.findings.items():
