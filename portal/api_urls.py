@@ -19,6 +19,10 @@ from portal.depots.api.views import (
     SupplyCategoryViewSet,
 )
 from portal.exchange.api import ExportView, ImportViewSet
+from portal.fleet.api.bookings import BookingViewSet
+from portal.fleet.api.dispatch import DispatchViewSet
+from portal.fleet.api.positions import PositionFeedView
+from portal.fleet.api.trips import TripViewSet
 from portal.fleet.api.views import VehicleViewSet
 from portal.org.api.views import CooperationRegionViewSet, DivisionViewSet, UnitViewSet
 from portal.parcels.api.views import ParcelViewSet
@@ -39,6 +43,9 @@ for prefix, viewset, basename in (
     ("stock-items", StockItemViewSet, "stockitem"),
     ("stock-movements", StockMovementViewSet, "stockmovement"),
     ("vehicles", VehicleViewSet, "vehicle"),
+    ("vehicle-bookings", BookingViewSet, "booking"),
+    ("vehicle-dispatch", DispatchViewSet, "dispatch"),
+    ("vehicle-trips", TripViewSet, "trip"),
     ("divisions", DivisionViewSet, "division"),
     ("cooperation-regions", CooperationRegionViewSet, "cooperationregion"),
     ("asset-categories", AssetCategoryViewSet, "assetcategory"),
@@ -53,5 +60,6 @@ urlpatterns = [
     # The split view serves its start-up script as a file: no inline script for a strict CSP.
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
     path("exports/<slug:entity>/", ExportView.as_view(), name="export"),
+    path("fleet/positions/", PositionFeedView.as_view(), name="fleet_positions"),
     path("", include(router.urls)),
 ]
