@@ -166,15 +166,22 @@ def pair_drivers(
         Aligned with ``vehicles``; None when no free driver may drive that vehicle.
     """
     ordered = sorted(drivers, key=lambda d: (d.booked_hours, d.id))
+    # Grouped by unit once, so that finding a holder's own driver reads only that unit's.
+    by_unit: dict[int, list[DriverPick]] = {}
+    for driver in ordered:
+        by_unit.setdefault(driver.unit_id, []).append(driver)
     best_any: dict[int, DriverPick | None] = {}
     best_own: dict[tuple[int, int], DriverPick | None] = {}
     picks: list[DriverPick | None] = []
     for holder, required in vehicles:
         if required not in best_any:
-            best_any[required] = next((d for d in ordered if d.licence_rank >= required), None)
+            best_any[required] = _first_licensed(ordered, required)
         if (holder, required) not in best_own:
-            best_own[holder, required] = next(
-                (d for d in ordered if d.licence_rank >= required and d.unit_id == holder), None
-            )
+            best_own[holder, required] = _first_licensed(by_unit.get(holder, []), required)
         picks.append(best_own[holder, required] or best_any[required])
     return picks
+
+
+def _first_licensed(drivers: Sequence[DriverPick], required: int) -> DriverPick | None:
+    """The first of ``drivers`` whose licence rank reaches ``required``."""
+    return next((d for d in drivers if d.licence_rank >= required), None)

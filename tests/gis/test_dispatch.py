@@ -118,3 +118,13 @@ def test_driver_licence_must_cover_the_vehicle() -> None:
     picks = pair_drivers([(10, 3), (10, 2), (10, 1)], drivers)
     assert [p.id if p else None for p in picks] == [2, 2, 1]
     assert pair_drivers([(10, 3)], drivers[:1]) == [None]
+
+
+def test_driver_of_another_unit_when_the_holder_has_none_licensed() -> None:
+    drivers = [
+        DriverPick(id=1, unit_id=10, licence_rank=1, booked_hours=0.0),
+        DriverPick(id=2, unit_id=20, licence_rank=3, booked_hours=8.0),
+        DriverPick(id=3, unit_id=30, licence_rank=3, booked_hours=2.0),
+    ]
+    picks = pair_drivers([(10, 3), (10, 1), (20, 3), (40, 2)], drivers)
+    assert [p.id if p else None for p in picks] == [3, 1, 2, 3]

@@ -10,7 +10,7 @@ the same instant are separated by the database's exclusion constraints, whose re
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from django.conf import settings
@@ -39,7 +39,14 @@ from portal.fleet.exceptions import (
     FleetInputError,
     FleetStateError,
 )
-from portal.fleet.models import Assignment, Booking, BookingChange, Driver, Vehicle
+from portal.fleet.models import (
+    Assignment,
+    Booking,
+    BookingChange,
+    Driver,
+    Vehicle,
+    VehiclePool,
+)
 
 if TYPE_CHECKING:
     from portal.org.models import User
@@ -80,8 +87,10 @@ class Suggestion:
 
 
 def is_manager(booking: Booking, user: User) -> bool:
-    """Whether ``user`` manages the (active) pool of ``booking``."""
-    return booking.pool.active and booking.pool.managers.filter(pk=user.pk).exists()
+    """Whether ``user`` manages the (active) pool of ``booking`` (one query)."""
+    return VehiclePool.managers.through.objects.filter(
+        vehiclepool_id=booking.pool_id, vehiclepool__active=True, user_id=user.pk
+    ).exists()
 
 
 def _require_manager(booking: Booking, user: User) -> None:
@@ -108,40 +117,80 @@ def required_rank(vehicle_type: str) -> int:
 def suggest(booking: Booking, *, by: User, limit: int | None = None) -> list[Suggestion]:
     """The vehicles that may serve ``booking``, best first, each with its best free driver.
 
-    ``limit`` keeps the first so many (None: all candidates). The booking must await dispatch
-    (APPROVED) or hold an assignment (ASSIGNED, to reassign: its own assignment then blocks
-    nothing). Only the pool's managers may ask.
+    ``limit`` keeps the first so many (None: all candidates): every candidate is measured and
+    ranked, but drivers are looked up only for the vehicles kept. The booking must await
+    dispatch (APPROVED) or hold an assignment (ASSIGNED, to reassign: its own assignment then
+    blocks nothing). Only the pool's managers may ask.
     """
-    return suggest_with_drivers(booking, by=by, limit=limit)[0]
+    _require_dispatcher(booking, by)
+    config = settings.TIANFU_FLEET
+    ranked = _ranked(booking, sql.candidate_vehicles(booking, config), config, limit)
+    return _with_drivers(ranked, _drivers_for(booking, [s.vehicle for s in ranked], config))
 
 
 def suggest_with_drivers(
     booking: Booking, *, by: User, limit: int | None = None
 ) -> tuple[list[Suggestion], list[sql.DriverRow]]:
     """:func:`suggest`, and every free driver of the pool's member units in the booking's window
-    (for the manager who picks another than the paired one), from the same two statements."""
-    _require_manager(booking, by)
-    _require_status(booking, BookingStatus.APPROVED, BookingStatus.ASSIGNED)
+    (for the manager who picks another than the paired one)."""
+    _require_dispatcher(booking, by)
     config = settings.TIANFU_FLEET
-    rows = sql.candidate_vehicles(booking.pk, config)
-    drivers = sql.free_drivers(booking.pk, config)
+    ranked = _ranked(booking, sql.candidate_vehicles(booking, config), config, limit)
+    drivers = sql.free_drivers(booking, config)
+    return _with_drivers(ranked, drivers), drivers
+
+
+def _require_dispatcher(booking: Booking, user: User) -> None:
+    _require_manager(booking, user)
+    _require_status(booking, BookingStatus.APPROVED, BookingStatus.ASSIGNED)
+
+
+def _ranked(
+    booking: Booking, rows: list[sql.CandidateRow], config: dict[str, float], limit: int | None
+) -> list[Suggestion]:
+    """The best ``limit`` candidates (all when None) with their scores, no driver yet."""
     if not rows:
-        return [], drivers
+        return []
     scores = _score(booking, rows, config)
-    order = [int(i) for i in scores.order[:limit]] if limit else [int(i) for i in scores.order]
-    paired = _pair([rows[i] for i in order], drivers)
+    order = scores.order[:limit] if limit else scores.order
     return [
         Suggestion(
             rank=rank,
             vehicle=rows[i],
-            driver=driver,
+            driver=None,
             distance_score=float(scores.distance[i]),
             fit_score=float(scores.fit[i]),
             balance_score=float(scores.balance[i]),
             score=float(scores.total[i]),
         )
-        for rank, (i, driver) in enumerate(zip(order, paired, strict=True), start=1)
-    ], drivers
+        for rank, i in enumerate(order.tolist(), start=1)
+    ]
+
+
+def _with_drivers(ranked: list[Suggestion], drivers: list[sql.DriverRow]) -> list[Suggestion]:
+    paired = _pair([s.vehicle for s in ranked], drivers)
+    return [replace(s, driver=d) for s, d in zip(ranked, paired, strict=True)]
+
+
+def _drivers_for(
+    booking: Booking, vehicles: list[sql.CandidateRow], config: dict[str, float]
+) -> list[sql.DriverRow]:
+    """The free drivers :func:`pair_drivers` may pick for ``vehicles``: those of their holders
+    licensed for them, unless a vehicle has none (then every free driver licensed for the least
+    demanding of them). The pick of each vehicle is the one it gets among all free drivers."""
+    if not vehicles:
+        return []
+    needed = min(required_rank(v.vehicle_type) for v in vehicles)
+    classes = [str(c) for c, rank in LICENCE_RANK.items() if rank >= needed]
+    units = sorted({v.holder_id for v in vehicles})
+    own = sql.free_drivers(booking, config, units=units, classes=classes)
+    rank = {d.id: LICENCE_RANK[LicenceClass(d.licence_class)] for d in own}
+    if all(
+        any(d.unit_id == v.holder_id and rank[d.id] >= required_rank(v.vehicle_type) for d in own)
+        for v in vehicles
+    ):
+        return own
+    return sql.free_drivers(booking, config, classes=classes)
 
 
 def _score(booking: Booking, rows: list[sql.CandidateRow], config: dict[str, float]) -> Scores:
@@ -199,7 +248,8 @@ def assign(booking: Booking, vehicle: Vehicle, driver: Driver, *, by: User) -> A
         booking = _locked(booking)
         _require_manager(booking, by)
         _require_status(booking, BookingStatus.APPROVED)
-        _check_pair(booking, vehicle, driver)
+        _require_future(booking)
+        vehicle, driver = _check_pair(booking, vehicle, driver)
         assignment = _insert(booking, vehicle, driver, by)
         _set_status(booking, BookingStatus.ASSIGNED)
         _log(booking, by, BookingAction.ASSIGNED, None, assignment)
@@ -230,7 +280,8 @@ def reassign(
         current = _current(booking)
         if (current.vehicle_id, current.driver_id) == (vehicle.pk, driver.pk):
             raise FleetInputError(_("This vehicle and driver already serve the booking."))
-        _check_pair(booking, vehicle, driver)
+        _require_future(booking)
+        vehicle, driver = _check_pair(booking, vehicle, driver)
         old = _release(current, reason or _("reassigned by the pool manager"))
         assignment = _insert(booking, vehicle, driver, by)
         _log(booking, by, BookingAction.ASSIGNED, old, assignment, note=reason)
@@ -264,9 +315,22 @@ def _set_status(booking: Booking, status: str) -> None:
     booking.save(update_fields=["status", "updated_at"])
 
 
-def _check_pair(booking: Booking, vehicle: Vehicle, driver: Driver) -> None:
+def _require_future(booking: Booking) -> None:
+    """A trip whose window is over is not dispatched: it was driven, or not, without us."""
+    if booking.ends_at <= timezone.now():
+        raise FleetStateError(
+            _("The booking's time window has passed: the requester amends the times first.")
+        )
+
+
+def _check_pair(booking: Booking, vehicle: Vehicle, driver: Driver) -> tuple[Vehicle, Driver]:
     """Refuse a vehicle or driver that the suggestions would not offer (whether they are free is
-    left to the exclusion constraints, which also see concurrent assignments)."""
+    left to the exclusion constraints, which also see concurrent assignments).
+
+    Both are re-read under a row lock, so a vehicle retired or a driver deactivated since the
+    manager loaded the page cannot slip in; the locked copies are returned for the insert."""
+    vehicle = Vehicle.objects.select_for_update(no_key=True).get(pk=vehicle.pk)
+    driver = Driver.objects.select_for_update(no_key=True).get(pk=driver.pk)
     members = set(booking.pool.members.values_list("pk", flat=True))
     if vehicle.holder_id not in members:
         raise FleetInputError(
@@ -287,6 +351,7 @@ def _check_pair(booking: Booking, vehicle: Vehicle, driver: Driver) -> None:
                 "type": vehicle.get_vehicle_type_display(),
             }
         )
+    return vehicle, driver
 
 
 def _check_vehicle(booking: Booking, vehicle: Vehicle) -> None:
@@ -303,7 +368,7 @@ def _check_vehicle(booking: Booking, vehicle: Vehicle) -> None:
     if vehicle.energy == Energy.NEV and not booking.nev_ok:
         raise FleetInputError(_("The requester does not accept a new-energy vehicle."))
     if vehicle.energy == Energy.NEV and not sql.candidate_vehicles(
-        booking.pk, settings.TIANFU_FLEET, vehicle_id=vehicle.pk
+        booking, settings.TIANFU_FLEET, vehicle_id=vehicle.pk
     ):
         raise FleetInputError(
             _("Vehicle %(plate)s's range does not cover the way to the origin and the trip.")

@@ -207,6 +207,27 @@ def test_limit_and_empty(w) -> None:
     assert plates(suggest(booking(w), by=w.manager, limit=2)) == ["川A00000", "川A00001"]
 
 
+def test_a_limit_pairs_drivers_as_the_full_list(w) -> None:
+    # 乙's minibus has only a sedan driver of its own: its driver comes from 甲, the others'
+    # from their holders; a limit looks drivers up for fewer vehicles, never picks others.
+    vehicle_at(w.holder, north(0.01), plate="川A00001", seats=12, vehicle_type="minibus")
+    vehicle_at(w.holder, north(0.02), plate="川A00002")
+    vehicle_at(w.requester_unit, north(0.03), plate="川A00003")
+    driver(w.holder, "C1", name="乙小车司机")
+    driver(w.requester_unit, "B1", name="甲中巴司机")
+    b = booking(w)
+    full = [(s.vehicle.plate, s.driver.name) for s in suggest(b, by=w.manager)]
+    assert sorted(full) == [
+        ("川A00001", "甲中巴司机"),
+        ("川A00002", "乙小车司机"),
+        ("川A00003", "甲中巴司机"),
+    ]
+    for n in range(1, 4):
+        limited = suggest(b, by=w.manager, limit=n)
+        assert [(s.vehicle.plate, s.driver.name) for s in limited] == full[:n]
+    assert [s.rank for s in limited] == [1, 2, 3]
+
+
 def test_only_managers_and_only_open_bookings(w) -> None:
     with pytest.raises(FleetForbiddenError):
         suggest(booking(w), by=w.requester)
@@ -351,3 +372,25 @@ def test_without_a_base_the_holder_address_then_unknown(w) -> None:
         road_km(ORIGIN, (104.08, 30.63)), rel=1e-3
     )
     assert found[2].distance_score == 0.0
+
+
+def test_assign_checks_the_vehicle_and_driver_as_stored_not_as_loaded(w) -> None:
+    """A vehicle retired, or a driver deactivated, after the manager loaded the page is refused:
+    the service re-reads both under a row lock."""
+    b = booking(w)
+    car, drv = vehicle_at(w.holder, north(0.01)), driver(w.holder)
+    type(car).objects.filter(pk=car.pk).update(status="retired")
+    with pytest.raises(FleetInputError, match="is retired"):
+        assign(b, car, drv, by=w.manager)
+    fresh_car = vehicle_at(w.holder, north(0.02))
+    type(drv).objects.filter(pk=drv.pk).update(active=False)
+    with pytest.raises(FleetInputError, match="not an active driver"):
+        assign(b, fresh_car, drv, by=w.manager)
+    assert not Assignment.objects.exists()
+
+
+def test_a_booking_whose_window_has_passed_is_not_dispatched(w) -> None:
+    b = booking(w, starts_at=at(-2, 9))
+    with pytest.raises(FleetStateError, match="time window has passed"):
+        assign(b, vehicle_at(w.holder, north(0.01)), driver(w.holder), by=w.manager)
+    assert not Assignment.objects.exists()
