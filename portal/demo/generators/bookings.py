@@ -25,7 +25,8 @@ from portal.demo.data import codes
 from portal.demo.data import fleet as data
 from portal.demo.generators.pools import DemoPool
 from portal.demo.generators.world import DemoUnit, World
-from portal.fleet.choices import BookingStatus, RegionClass, VehicleType
+from portal.fleet.choices import BookingStatus, VehicleType
+from portal.fleet.services.regions import region_label
 
 GEOD = pyproj.Geod(ellps="WGS84")
 SICHUAN, CHONGQING = "51", "50"
@@ -98,15 +99,7 @@ class Geography:
             None,
         )
         first, second = (c[:2] if c else None for c in (start, end))
-        crosses = first is None or second is None or first != second
-        if region is not None:
-            label = RegionClass.COOPERATION
-        elif first is None or second is None:
-            label = RegionClass.OUTSIDE
-        elif crosses:
-            label = RegionClass.CROSS_PROVINCE
-        else:
-            label = RegionClass.SICHUAN if first == SICHUAN else RegionClass.CHONGQING
+        label, crosses = region_label(first, second, in_region=region is not None)
         return Classified(str(label), crosses, region, start, end)
 
 

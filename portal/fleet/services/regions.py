@@ -67,17 +67,24 @@ def classify(origin: Point, destination: Point) -> Classification:
     """Classify the trip from ``origin`` to ``destination`` (EPSG:4490 points)."""
     start, end = covering_division(origin), covering_division(destination)
     region = shared_region(origin, destination)
-    first, second = _province(start), _province(end)
-    crosses = first is None or second is None or first != second
-    if region is not None:
-        label = RegionClass.COOPERATION
-    elif first is None or second is None:
-        label = RegionClass.OUTSIDE
-    elif crosses:
-        label = RegionClass.CROSS_PROVINCE
-    else:
-        label = RegionClass.SICHUAN if first == SICHUAN else RegionClass.CHONGQING
+    label, crosses = region_label(_province(start), _province(end), in_region=region is not None)
     return Classification(label, crosses, region, start, end)
+
+
+def region_label(
+    first: str | None, second: str | None, *, in_region: bool
+) -> tuple[RegionClass, bool]:
+    """The class of a trip whose ends lie in provinces ``first`` and ``second`` ("51", "50", or
+    None outside both), and whether it crosses the border. The demo loader labels its trips
+    with this too, from boundaries it holds in memory."""
+    crosses = first is None or second is None or first != second
+    if in_region:
+        return RegionClass.COOPERATION, crosses
+    if first is None or second is None:
+        return RegionClass.OUTSIDE, crosses
+    if crosses:
+        return RegionClass.CROSS_PROVINCE, crosses
+    return (RegionClass.SICHUAN if first == SICHUAN else RegionClass.CHONGQING), crosses
 
 
 @cache
