@@ -15,6 +15,7 @@ from portal.fleet.models import (
     VehiclePool,
 )
 from portal.org.choices import Role
+from portal.org.models import Unit, User
 
 
 @admin.register(Vehicle)
@@ -35,9 +36,15 @@ class DriverAdmin(ScopedAdmin):
     list_select_related = ["unit"]
 
 
+def _province_administrator(user: Any) -> bool:
+    return bool(user.is_active and (user.is_superuser or user.role == Role.PROVINCE_ADMIN))
+
+
 @admin.register(VehiclePool)
 class VehiclePoolAdmin(ScopedAdmin):
-    """A pool is edited by whoever edits its operating unit (the offices administration)."""
+    """Pools are seen in the operating unit's scope and set up by the province administrators
+    only: members settle with each other and managers dispatch every member's vehicles, so a
+    unit officer must not be able to enrol other units or make himself a manager."""
 
     list_display = ["name", "operator", "active"]
     list_filter = ["active"]
@@ -46,6 +53,23 @@ class VehiclePoolAdmin(ScopedAdmin):
     filter_horizontal = ["managers"]
     list_select_related = ["operator"]
 
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return _province_administrator(request.user)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if not _province_administrator(request.user):
+            return False
+        return obj is None or self._editable(request, obj)
+
+    def formfield_for_manytomany(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        # The choices follow the editor's edit scope even for those allowed to edit pools.
+        units = Unit.objects.editable_by(request.user)
+        if db_field.name == "members":
+            kwargs["queryset"] = units
+        elif db_field.name == "managers":
+            kwargs["queryset"] = User.objects.filter(is_active=True, unit__in=units)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
 
 class ProvinceSettingAdmin(ReferenceAdmin):
     """Settings of the pooled dispatch every staff user reads and only the province
@@ -53,8 +77,7 @@ class ProvinceSettingAdmin(ReferenceAdmin):
     administrator, who edits code tables, has no say in them."""
 
     def has_add_permission(self, request: HttpRequest) -> bool:
-        user = request.user
-        return user.is_active and (user.is_superuser or user.role == Role.PROVINCE_ADMIN)
+        return _province_administrator(request.user)
 
 
 @admin.register(Tariff)

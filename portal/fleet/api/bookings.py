@@ -8,7 +8,7 @@ history as the pages; their refusals come back as the portal's errors (403, 409,
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NoReturn
 
 import django_filters
 from django.contrib.gis.geos import Point
@@ -21,7 +21,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from portal.core.api import ApiViewMixin, UTCDateTimeField
-from portal.fleet.choices import ApprovalDecision, BookingStatus, RegionClass, TripType
+from portal.fleet.choices import (
+    ApprovalDecision,
+    BookingStatus,
+    RegionClass,
+    TripType,
+    VehicleType,
+)
 from portal.fleet.forms.bookings import LAT_RANGE, LON_RANGE
 from portal.fleet.models import Assignment, Booking, VehiclePool
 from portal.fleet.services import approvals, bookings
@@ -68,11 +74,16 @@ class PointField(serializers.Field):  # type: ignore[type-arg]
             self.fail("invalid")
         try:
             lon, lat = float(coords[0]), float(coords[1])
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):  # an integer beyond any float
             self.fail("invalid")
         if not (LON_RANGE[0] <= lon <= LON_RANGE[1] and LAT_RANGE[0] <= lat <= LAT_RANGE[1]):
             self.fail("range")
         return Point(lon, lat, srid=4490)
+
+    def fail(self, key: str, **kwargs: Any) -> NoReturn:
+        # DRF's fail() str.format()s the message, and "invalid" quotes GeoJSON, braces and all
+        # (a KeyError, answered 500): this field's messages take no arguments.
+        raise serializers.ValidationError(self.error_messages[key], code=key)
 
 
 class AssignmentSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
@@ -95,7 +106,11 @@ class BookingSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
     destination = PointField()
     starts_at = UTCDateTimeField()
     ends_at = UTCDateTimeField()
-    region = serializers.StringRelatedField()
+    region = serializers.StringRelatedField(allow_null=True)  # a trip outside any region
+    # Declared: a read-only model field loses allow_blank, and the schema's enum its "" (any).
+    vehicle_type = serializers.ChoiceField(
+        choices=VehicleType.choices, allow_blank=True, read_only=True
+    )
     awaiting_step = serializers.SerializerMethodField()
     assignment = serializers.SerializerMethodField()
 

@@ -17,7 +17,7 @@ from django.core.validators import RegexValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from portal.fleet.services.settlement import Month, statement_units
+from portal.fleet.services.settlement import YEARS, Month, statement_units
 from portal.fleet.services.trips import TripFigures
 
 if TYPE_CHECKING:
@@ -103,6 +103,18 @@ class MonthForm(forms.Form):
     """A month, ``YYYY-MM``; last month when none is given."""
 
     month = forms.CharField(label=_("month"), required=False, validators=[MONTH])
+
+    def clean_month(self) -> str:
+        text: str = self.cleaned_data["month"]
+        if text:
+            try:
+                Month.parse(text)
+            except ValueError:
+                raise forms.ValidationError(
+                    _("Give a month between %(first)d-01 and %(last)d-12.")
+                    % {"first": YEARS[0], "last": YEARS[1]}
+                ) from None
+        return text
 
     def period(self) -> Month:
         text = self.cleaned_data.get("month")

@@ -87,6 +87,34 @@ class Tariff(RegistryModel):
     def __str__(self) -> str:
         return f"{self.pool} · {self.get_vehicle_type_display()} · {self.valid_from}"
 
+    def clean(self) -> None:
+        # Two tariffs of one pool, type and class valid on one day would make the trip's
+        # price depend on which row the lookup happens to meet first.
+        if self.pool_id is None or self.valid_from is None:
+            return
+        others = Tariff.objects.filter(
+            Q(valid_to__isnull=True) | Q(valid_to__gte=self.valid_from),
+            pool_id=self.pool_id,
+            vehicle_type=self.vehicle_type,
+            region_class=self.region_class,
+        ).exclude(pk=self.pk)
+        if self.valid_to is not None:
+            others = others.filter(valid_from__lte=self.valid_to)
+        clash = others.order_by("valid_from").first()
+        if clash is None:
+            return
+        if clash.valid_to is None:
+            message = _(
+                "Another tariff of this pool, vehicle type and region class is valid from "
+                "%(start)s with no end: validity periods cannot overlap."
+            )
+        else:
+            message = _(
+                "Another tariff of this pool, vehicle type and region class is valid from "
+                "%(start)s to %(end)s: validity periods cannot overlap."
+            )
+        raise ValidationError(message % {"start": clash.valid_from, "end": clash.valid_to})
+
 
 @tracked()
 class TripApprovalRule(models.Model):

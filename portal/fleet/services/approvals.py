@@ -5,17 +5,20 @@ steps when a booking is submitted (or materially amended), and the booking keeps
 ``chain`` field, so a rule edited later does not change what was asked of a booking under way.
 A trip crossing the Sichuan–Chongqing border always needs the pool manager as well.
 :func:`sign` records one step at a time under a lock on the booking: the last signature approves
-it, a rejection at any step rejects it. Nobody signs a booking he asked for himself.
+it, a rejection at any step rejects it. Nobody signs a booking he asked for himself, nor two
+steps of one chain, nor the chain his own material amendment restarted; and nobody signs a trip
+whose start has passed.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from portal.core.services import writing
+from portal.core.services import PortalError, writing
 from portal.fleet.choices import (
     ApprovalDecision,
     ApprovalStep,
@@ -134,11 +137,13 @@ def awaiting(user: User) -> list[Booking]:
     if not user.is_authenticated:
         return []
     managed = managed_pools(user)
+    mine = BookingApproval.objects.filter(booking=OuterRef("pk"), by=user, superseded=False)
     candidates = (
-        Booking.objects.filter(status=BookingStatus.SUBMITTED)
+        Booking.objects.filter(status=BookingStatus.SUBMITTED, starts_at__gt=timezone.now())
         .filter(edit_scope(user).q("unit") | Q(pool_id__in=managed))
         .exclude(requested_by=user)
-        .annotate(signed=SIGNED)
+        .exclude(Exists(mine))
+        .annotate(signed=SIGNED, amender=Subquery(_material_amendments(OuterRef("pk"))[:1]))
         .select_related("unit__division", "pool", "requested_by")
         .order_by("starts_at", "pk")
     )
@@ -146,8 +151,52 @@ def awaiting(user: User) -> list[Booking]:
         booking
         for booking in candidates
         if booking.signed < len(booking.chain)
+        and booking.amender != user.pk
         and may_sign(user, booking.chain[booking.signed], booking, managed)
     ]
+
+
+def _material_amendments(booking: object) -> QuerySet[BookingChange]:
+    """Authors of the material amendments of ``booking`` (an id or OuterRef), latest first."""
+    # Imported here: the bookings services pick chains with this module.
+    from portal.fleet.services.bookings import MATERIAL_FIELDS
+
+    changes = BookingChange.objects.filter(
+        booking=booking,
+        action=BookingAction.AMENDED,
+        changes__has_any_keys=list(MATERIAL_FIELDS),
+    )
+    return changes.order_by("-at", "-pk").values("by")
+
+
+def signer_problem(booking: Booking, user: User) -> PortalError | None:
+    """Why ``user``, who may sign the awaited step, must not sign ``booking`` now (or None).
+
+    Each step is a different person's check: whoever holds a current signature or restarted the
+    chain with a material amendment leaves the others to someone else. A trip whose start has
+    passed is amended first: nobody approves a trip after the fact."""
+    if booking.starts_at <= timezone.now():
+        return FleetStateError(
+            _("The trip of booking %(number)s was to start at %(start)s: amend the times first.")
+            % {
+                "number": booking.pk,
+                "start": timezone.localtime(booking.starts_at).strftime("%Y-%m-%d %H:%M"),
+            }
+        )
+    if current_approvals(booking).filter(by=user).exists():
+        return FleetForbiddenError(
+            _(
+                "You have already signed a step of booking %(number)s: another person signs "
+                "this one."
+            )
+            % {"number": booking.pk}
+        )
+    if _material_amendments(booking.pk).values_list("by", flat=True).first() == user.pk:
+        return FleetForbiddenError(
+            _("You amended booking %(number)s: someone else approves the amended trip.")
+            % {"number": booking.pk}
+        )
+    return None
 
 
 # -- signing ---------------------------------------------------------------------------------
@@ -191,6 +240,9 @@ def _awaited(booking: Booking, by: User) -> tuple[int, str]:
             _("Step %(position)d, “%(step)s”, is not yours to sign.")
             % {"position": position, "step": ApprovalStep(step).label}
         )
+    problem = signer_problem(booking, by)
+    if problem is not None:
+        raise problem
     return awaited
 
 

@@ -7,7 +7,8 @@ field: times, places, passengers, seats, energy, vehicle type, trip type, round 
 approved or assigned booking back to the start: its vehicle is released, the signatures are
 superseded, the chain is picked again. Amending only the purpose, the names or the place labels
 changes nothing else. Only users who may edit the requesting unit's records submit, amend and
-cancel its bookings.
+cancel its bookings. Once an assigned trip has started it may have been driven: it is no longer
+cancelled or materially amended here, the pool manager releases it through dispatch.
 """
 
 from __future__ import annotations
@@ -167,6 +168,24 @@ def _lock_open(booking: Booking, by: User) -> Booking:
     return locked
 
 
+def under_way(booking: Booking) -> FleetStateError | None:
+    """Why an assigned trip that has started may not be cancelled or re-opened: it may have been
+    driven, and a cancelled or re-approved booking could then never be completed and billed."""
+    if booking.status != BookingStatus.ASSIGNED or booking.starts_at > timezone.now():
+        return None
+    return FleetStateError(
+        _(
+            "The trip of booking %(number)s started at %(start)s with its vehicle assigned, so "
+            "it can no longer be cancelled or changed here: ask the pool manager, who can "
+            "release the vehicle through dispatch."
+        )
+        % {
+            "number": booking.pk,
+            "start": timezone.localtime(booking.starts_at).strftime("%Y-%m-%d %H:%M"),
+        }
+    )
+
+
 def release_active(booking: Booking, *, reason: str, by: User) -> Assignment | None:
     """Free the booking's vehicle and driver (the assignment stays as a record)."""
     active = booking.assignments.select_for_update().filter(released_at__isnull=True).first()
@@ -200,10 +219,13 @@ def amend_booking(
         )
     with writing(by):
         locked = _lock_open(booking, by)
+        started = under_way(locked)  # read before the amendment moves the start
         diff = _apply(locked, changes)
         if not diff:
             raise FleetInputError(_("The amendment changes nothing."))
         material = [name for name in diff if name in MATERIAL_FIELDS]
+        if material and started is not None:
+            raise started
         _check_trip(locked, times_changed="starts_at" in diff or "ends_at" in diff)
         if any(name in diff for name in PLACE_FIELDS):
             _place(locked)
@@ -249,6 +271,9 @@ def cancel_booking(booking: Booking, *, by: User, reason: str) -> Booking:
         raise FleetInputError(_("Say why the booking is cancelled."))
     with writing(by):
         locked = _lock_open(booking, by)
+        started = under_way(locked)
+        if started is not None:
+            raise started
         release_active(
             locked, reason=_("Booking cancelled: %(reason)s") % {"reason": reason}, by=by
         )

@@ -9,7 +9,7 @@ cooperation region (高竹新区, 遂潼 …) and trips across the Sichuan–Cho
 
 Reads only: the lines come from ``Trip.objects.visible_to(user)``, so a pool manager's
 statement of a unit shows the trips of the pools he manages, and a unit's officer sees all of
-his unit's trips.
+his unit's trips; such a statement is marked ``partial`` and says so on every copy.
 """
 
 from __future__ import annotations
@@ -34,6 +34,8 @@ if TYPE_CHECKING:
     from portal.org.models import User
 
 ZERO: Final = Decimal("0.00")
+# The years a statement may be asked for: the pooled dispatch has no trips outside them.
+YEARS: Final = (2000, 2100)
 SECTIONS: Final = (
     ("ordinary", _("Ordinary trips")),
     ("cooperation", _("Trips inside a cooperation region")),
@@ -60,8 +62,11 @@ class Month:
 
     @classmethod
     def parse(cls, text: str) -> Month:
-        """``YYYY-MM``; ValueError otherwise."""
+        """``YYYY-MM`` of a year in :data:`YEARS`; ValueError otherwise (year 0 or 9999 would
+        fail later, when the month's bounds are computed)."""
         day = dt.datetime.strptime(text, "%Y-%m").date()
+        if not YEARS[0] <= day.year <= YEARS[1]:
+            raise ValueError(f"year {day.year} is outside {YEARS[0]}–{YEARS[1]}")
         return cls(day.year, day.month)
 
     @property
@@ -138,6 +143,8 @@ class Statement:
     unit: Unit
     month: Month
     sections: list[Section]
+    # Built for a pool manager outside the unit's scope: only his pools' trips are listed.
+    partial: bool = False
 
     @property
     def payable(self) -> Decimal:
@@ -178,7 +185,7 @@ def unit_statement(unit: Unit, month: Month, *, user: User) -> Statement:
             section.payable.lines.append(Line(trip, trip.payee))
         else:
             section.receivable.lines.append(Line(trip, trip.payer))
-    return Statement(unit, month, list(sections.values()))
+    return Statement(unit, month, list(sections.values()), not read_scope(user).allows(unit))
 
 
 def statement_units(user: User) -> QuerySet[Unit]:

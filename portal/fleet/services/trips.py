@@ -3,7 +3,8 @@
 The tariff's rates and the amount are computed once, here, and copied onto the trip, so a
 statement printed a year later shows the same amount whatever happened to the tariff table.
 The booking's pool managers complete trips, and so do the editors of the unit holding the
-vehicle (its driver's office hands in the log sheet).
+vehicle (its driver's office hands in the log sheet). A trip is completed once its booking has
+started, with actual times within a day of the booked window and figures its columns can hold.
 """
 
 from __future__ import annotations
@@ -34,6 +35,13 @@ ZERO: Final = Decimal("0")
 # A log sheet may be handed in a little before the minute it names (clocks differ).
 CLOCK_SKEW: Final = dt.timedelta(minutes=5)
 COSTS: Final = ("fuel_cost", "charge_cost", "tolls", "parking", "fuel_litres", "charge_kwh")
+# How far the actual times may stray from the booked window (a late return, an early start).
+WINDOW_SLACK: Final = dt.timedelta(hours=24)
+# No trip of a pooled official vehicle runs further; a larger reading is a typing error.
+MAX_DISTANCE_KM: Final = Decimal(10000)
+# What the trip's columns hold: billed hours (6 digits, 1 decimal), money (12 digits, 2).
+MAX_HOURS: Final = Decimal("99999.9")
+MAX_AMOUNT: Final = Decimal("9999999999.99")
 
 
 @dataclass(frozen=True)
@@ -118,8 +126,23 @@ def charge_for(booking: Booking, vehicle: Vehicle, figures: TripFigures) -> Char
     tariff = find_tariff(booking, vehicle, day)
     distance = figures.odometer_end - figures.odometer_start
     hours = billed_hours(figures.actual_start, figures.actual_end)
+    if hours > MAX_HOURS:
+        raise FleetInputError(
+            _("%(field)s: %(hours)s billed hours is more than a trip can record.")
+            % {"field": _label("billed_hours"), "hours": hours}
+        )
     amount = round_fen(distance * tariff.per_km + hours * tariff.per_hour)
-    return Charge(tariff, distance, hours, amount + figures.tolls + figures.parking)
+    amount += figures.tolls + figures.parking
+    if amount > MAX_AMOUNT:
+        raise FleetInputError(
+            _("%(field)s: %(amount)s yuan is more than a trip can record; check the figures.")
+            % {"field": _label("amount"), "amount": amount}
+        )
+    return Charge(tariff, distance, hours, amount)
+
+
+def _label(name: str) -> str:
+    return str(capfirst(Trip._meta.get_field(name).verbose_name))
 
 
 def check_figures(figures: TripFigures) -> None:
@@ -128,6 +151,11 @@ def check_figures(figures: TripFigures) -> None:
         raise FleetInputError(_("The odometer reading cannot be negative."))
     if figures.odometer_end < figures.odometer_start:
         raise FleetInputError(_("The odometer at the end cannot be below the start."))
+    if figures.odometer_end - figures.odometer_start > MAX_DISTANCE_KM:
+        raise FleetInputError(
+            _("%(field)s: a trip covers at most %(km)s km; check the odometer readings.")
+            % {"field": _label("odometer_end"), "km": MAX_DISTANCE_KM}
+        )
     if figures.actual_end <= figures.actual_start:
         raise FleetInputError(_("The trip must end after it starts."))
     if figures.actual_end > timezone.now() + CLOCK_SKEW:
@@ -135,8 +163,41 @@ def check_figures(figures: TripFigures) -> None:
     for name in COSTS:
         value = getattr(figures, name)
         if value is not None and value < 0:
-            label = capfirst(Trip._meta.get_field(name).verbose_name)
-            raise FleetInputError(_("%(field)s cannot be negative.") % {"field": label})
+            raise FleetInputError(_("%(field)s cannot be negative.") % {"field": _label(name)})
+
+
+def not_started(booking: Booking) -> FleetStateError | None:
+    """Why the trip of ``booking`` cannot be completed yet (None once its start has passed)."""
+    if booking.starts_at <= timezone.now():
+        return None
+    return FleetStateError(
+        _("Booking %(number)s starts at %(start)s: its trip cannot be completed before.")
+        % {"number": booking.pk, "start": _when(booking.starts_at)}
+    )
+
+
+def check_window(booking: Booking, figures: TripFigures) -> None:
+    """Refuse a trip completed before its booking starts, and actual times far from the booked
+    window: a trip is billed in the month it ended at the tariff of its start, so a sheet
+    dated elsewhere would reopen a settled month or pick another tariff."""
+    early = not_started(booking)
+    if early is not None:
+        raise early
+    window = {"start": _when(booking.starts_at), "end": _when(booking.ends_at)}
+    if figures.actual_start < booking.starts_at - WINDOW_SLACK:
+        raise FleetInputError(
+            _("%(field)s lies more than 24 hours before the booked window (%(start)s – %(end)s).")
+            % {"field": _label("actual_start"), **window}
+        )
+    if figures.actual_end > booking.ends_at + WINDOW_SLACK:
+        raise FleetInputError(
+            _("%(field)s lies more than 24 hours after the booked window (%(start)s – %(end)s).")
+            % {"field": _label("actual_end"), **window}
+        )
+
+
+def _when(instant: dt.datetime) -> str:
+    return timezone.localtime(instant).strftime("%Y-%m-%d %H:%M")
 
 
 def may_complete(user: User, booking: Booking, vehicle: Vehicle) -> bool:
@@ -181,6 +242,7 @@ def complete_trip(booking: Booking, *, by: User, figures: TripFigures) -> Trip:
             raise FleetForbiddenError(
                 _("Only the pool's managers and the vehicle holder's officers complete a trip.")
             )
+        check_window(booking, figures)
         charge = charge_for(booking, vehicle, figures)
         trip = Trip.objects.create(
             booking=booking,

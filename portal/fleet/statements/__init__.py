@@ -16,6 +16,11 @@ def statement_title() -> str:
     return _("Official vehicle settlement statement")
 
 
+def partial_note() -> str:
+    """What a partial statement (:attr:`Statement.partial`) says above its figures."""
+    return _("Trips of pools you manage only: the unit's other trips are not listed.")
+
+
 def line_headers() -> list[str]:
     """The columns of a statement line, after its side (payable or receivable)."""
     return [

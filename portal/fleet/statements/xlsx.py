@@ -22,7 +22,7 @@ from portal.exchange.cells import (
     text_cell,
 )
 from portal.fleet.services.settlement import Line, PoolSummary, Statement
-from portal.fleet.statements import line_headers, statement_title
+from portal.fleet.statements import line_headers, partial_note, statement_title
 
 MONEY: Final = "#,##0.00"
 KM: Final = "0.0"
@@ -47,6 +47,7 @@ def _summary(book: Workbook, statement: Statement) -> None:
         (_("Unit"), text_cell(sheet, statement.unit.name, code=False)),
         (_("Unified social credit code"), text_cell(sheet, statement.unit.credit_code, code=True)),
         (_("Month"), str(statement.month)),
+        *([(_("Scope"), partial_note())] if statement.partial else []),
     ):
         sheet.append([header_cell(sheet, label), value])
 

@@ -300,7 +300,11 @@ class BookingDetailView(LoginRequiredMixin, DetailView):  # type: ignore[type-ar
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         booking, user = self.object, self.request.user
         awaited = approvals.next_step(booking)
-        may_sign = awaited is not None and approvals.may_sign(user, awaited[1], booking)
+        may_sign = (
+            awaited is not None
+            and approvals.may_sign(user, awaited[1], booking)
+            and approvals.signer_problem(booking, user) is None
+        )
         editable = _amend_problem(booking, user) is None
         assignment = (
             Assignment.objects.filter(booking=booking, released_at__isnull=True)

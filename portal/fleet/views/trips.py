@@ -61,7 +61,7 @@ class TripCompleteView(LoginRequiredMixin, View):
             return FleetForbiddenError(
                 _("Only the pool's managers and the vehicle holder's officers complete a trip.")
             )
-        return None
+        return service.not_started(self.booking)
 
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
         vehicle = self.assignment.vehicle  # type: ignore[union-attr]
@@ -95,6 +95,12 @@ class TripListView(LoginRequiredMixin, ListView):  # type: ignore[type-arg]
     template_name = "fleet/trip_list.html"
     context_object_name = "trips"
     paginate_by = 50
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response = super().get(request, *args, **kwargs)
+        if not self.filter.is_valid():
+            response.status_code = 400  # the page shows the filter's errors and no trips
+        return response
 
     def get_queryset(self) -> QuerySet[Trip]:
         self.filter = TripFilterForm(self.request.GET)

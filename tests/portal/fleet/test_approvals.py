@@ -1,12 +1,16 @@
 """Approval chains of bookings: the most specific rule, the pool manager for border-crossing
 trips, signing in order, nobody signing his own booking, the wrong signer refused, rejection."""
 
+import datetime as dt
+
 import pytest
+from django.utils import timezone
 
 from portal.fleet.choices import BookingAction, BookingStatus
 from portal.fleet.exceptions import FleetForbiddenError, FleetInputError, FleetStateError
-from portal.fleet.models import BookingChange, TripApprovalRule
+from portal.fleet.models import Booking, BookingChange, TripApprovalRule
 from portal.fleet.services.approvals import awaiting, chain_for, may_sign, next_step, sign
+from portal.fleet.services.bookings import amend_booking
 from tests.portal.fleet.booking_data import YUZHONG, world_in_english
 from tests.portal.fleet.factories import real_divisions
 
@@ -175,3 +179,59 @@ def test_awaiting_lists_what_the_user_may_sign_now(world):
     sign(booking, "approved", by=world.officer_a2)
     assert awaiting(world.manager) == [booking]
     assert awaiting(world.officer_a2) == []
+
+
+# -- one person, one step; nobody after the start ------------------------------------------------
+
+
+def test_one_person_signs_one_step_of_a_chain(world):
+    rules(world, unit_any=["unit", "division"])
+    booking = world.book()
+    sign(booking, "approved", by=world.province_admin)  # his edit scope covers the unit step
+    assert booking not in awaiting(world.province_admin)
+    with pytest.raises(FleetForbiddenError, match="already signed") as refused:
+        sign(booking, "approved", by=world.province_admin)
+    assert refused.value.http_status == 403
+    sign(booking, "approved", by=world.city_admin)
+    booking.refresh_from_db()
+    assert booking.status == BookingStatus.APPROVED
+    assert list(booking.approvals.values_list("by__username", flat=True)) == [
+        "province-admin",
+        "city-admin",
+    ]
+
+
+def test_a_superseded_signature_does_not_bar_signing_again(world):
+    rules(world, unit_any=["unit", "division"])
+    booking = world.book()
+    sign(booking, "approved", by=world.officer_a2)
+    amend_booking(booking, {"passengers": 3}, by=world.officer_a)
+    sign(booking, "approved", by=world.officer_a2)
+    assert next_step(booking) == (2, "division")
+
+
+def test_the_author_of_a_material_amendment_does_not_sign_the_restarted_chain(world):
+    booking = world.book(by=world.officer_a)
+    amend_booking(booking, {"passengers": 3, "seats_needed": 4}, by=world.officer_a2)
+    assert awaiting(world.officer_a2) == []
+    with pytest.raises(FleetForbiddenError, match="You amended"):
+        sign(booking, "approved", by=world.officer_a2)
+    amend_booking(booking, {"purpose": "检查调研"}, by=world.city_admin)  # not material
+    with pytest.raises(FleetForbiddenError, match="You amended"):
+        sign(booking, "approved", by=world.officer_a2)
+    sign(booking, "approved", by=world.city_admin)
+    booking.refresh_from_db()
+    assert booking.status == BookingStatus.APPROVED
+
+
+def test_nobody_signs_a_trip_whose_start_has_passed(world):
+    booking = world.book()
+    now = timezone.now()
+    Booking.objects.filter(pk=booking.pk).update(
+        starts_at=now - dt.timedelta(days=2), ends_at=now - dt.timedelta(days=1)
+    )
+    assert awaiting(world.officer_a2) == []
+    with pytest.raises(FleetStateError, match="amend the times first"):
+        sign(booking, "approved", by=world.officer_a2)
+    booking.refresh_from_db()
+    assert (booking.status, booking.approvals.count()) == (BookingStatus.SUBMITTED, 0)

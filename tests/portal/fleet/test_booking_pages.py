@@ -224,6 +224,18 @@ def test_a_wrong_signer_is_refused_on_the_page(client, world):
     assert booking.approvals.count() == 0
 
 
+def test_the_page_offers_no_second_signature_to_the_same_person(client, world):
+    TripApprovalRule.objects.create(unit=world.unit_a, trip_type="", steps=["unit", "division"])
+    booking = world.book()
+    sign(booking, "approved", by=world.province_admin)
+    signed_in(client, world.province_admin)
+    assert client.get(booking.get_absolute_url()).context["may_sign"] is False
+    response = client.post(booking.get_absolute_url(), {"action": "sign", "decision": "approved"})
+    assert response.status_code == 403
+    assert "already signed" in response.content.decode()
+    assert booking.approvals.count() == 1
+
+
 def test_a_rejection_from_the_page_needs_a_comment(client, world):
     booking = world.book()
     signed_in(client, world.officer_a2)
@@ -379,6 +391,16 @@ def test_the_api_refuses_with_the_services_errors(api, world):
     far = api.post("/api/vehicle-bookings/", api_body(world, origin=[0, 0]), format="json")
     assert far.status_code == 400
     assert "origin" in far.json()["errors"]
+    assert not Booking.objects.exists()
+
+
+@pytest.mark.parametrize("coordinate", [10**400, -(10**400)])
+def test_the_api_refuses_a_coordinate_beyond_any_float(api, world, coordinate):
+    api.force_authenticate(world.officer_a)
+    body = api_body(world, origin={"type": "Point", "coordinates": [coordinate, 30.6]})
+    response = api.post("/api/vehicle-bookings/", body, format="json")
+    assert response.status_code == 400
+    assert "origin" in response.json()["errors"]
     assert not Booking.objects.exists()
 
 

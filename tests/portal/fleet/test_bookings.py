@@ -227,6 +227,39 @@ def test_cancelling_needs_a_reason_an_editor_and_an_open_booking(world):
         cancel_booking(booking, by=world.officer_a, reason="再次")
 
 
+def started(booking):
+    """Move the booking's window so that its trip started two hours ago."""
+    now = timezone.now()
+    Booking.objects.filter(pk=booking.pk).update(
+        starts_at=now - dt.timedelta(hours=2), ends_at=now + dt.timedelta(hours=4)
+    )
+    booking.refresh_from_db()
+    return booking
+
+
+def test_an_assigned_trip_that_has_started_is_neither_cancelled_nor_reopened(world):
+    booking = approved(world)
+    assignment = assign(booking, world)
+    started(booking)
+    with pytest.raises(FleetStateError, match="ask the pool manager") as refused:
+        cancel_booking(booking, by=world.officer_a, reason="不需要了")
+    assert refused.value.http_status == 409
+    for changes in ({"passengers": 3}, {"starts_at": at(2, 9), "ends_at": at(2, 12)}):
+        with pytest.raises(FleetStateError, match="release the vehicle through dispatch"):
+            amend_booking(booking, changes, by=world.officer_a)
+    assignment.refresh_from_db()
+    assert assignment.released_at is None
+    # What the dispatch and the bill do not rely on may still be corrected.
+    amended = amend_booking(booking, {"purpose": "检查调研"}, by=world.officer_a)
+    assert amended.status == BookingStatus.ASSIGNED
+    assert actions(booking) == ["submitted", "approved", "amended"]
+
+
+def test_an_approved_booking_without_a_vehicle_may_be_cancelled_after_its_start(world):
+    booking = started(approved(world))
+    assert cancel_booking(booking, by=world.officer_a, reason="没派车").status == "cancelled"
+
+
 def test_a_trip_inside_suitong_is_labelled_by_the_region_and_needs_the_pool(world):
     real_divisions("510903", "500152")
     booking = world.book(

@@ -205,6 +205,15 @@ def test_month_parsing_and_bounds():
         Month.parse("2026-13")
 
 
+@pytest.mark.parametrize("text", ["0000-01", "1999-12", "2101-01", "9999-12"])
+def test_months_outside_the_supported_years_are_refused(text):
+    # 0000 is no year to strptime and 9999-12 has no next month: both once ended in a 500.
+    with pytest.raises(ValueError, match=r"year|does not match"):
+        Month.parse(text)
+    assert Month.parse("2000-01") == Month(2000, 1)
+    assert Month.parse("2100-12").next == Month(2101, 1)
+
+
 # -- the pool's matrix ----------------------------------------------------------------------
 
 
@@ -256,10 +265,13 @@ def test_pool_manager_sees_his_pools_trips_only(mixed):
     other = world()
     other.pool.members.add(w.requester_unit)
     trip(other, payer=w.requester_unit, payee_vehicle=other.vehicle, amount="7.00", ended=day(9))
-    assert unit_statement(w.requester_unit, SEPT, user=w.manager).payable == Decimal("133.39")
-    assert unit_statement(w.requester_unit, SEPT, user=province_admin()).payable == Decimal(
-        "140.39"
-    )
+    mine = unit_statement(w.requester_unit, SEPT, user=w.manager)
+    assert mine.payable == Decimal("133.39")
+    assert mine.partial is True  # it says so on every copy
+    whole = unit_statement(w.requester_unit, SEPT, user=province_admin())
+    assert whole.payable == Decimal("140.39")
+    assert whole.partial is False
+    assert unit_statement(w.requester_unit, SEPT, user=w.requester).partial is False
 
 
 def test_statement_units(mixed):

@@ -167,3 +167,19 @@ def test_pool_xlsx_matrix(client, w):
     ]
     client.force_login(w.requester)
     assert client.get(url, {"month": "2026-09"}).status_code == 404
+
+
+PARTIAL = "Trips of pools you manage only"
+
+
+def test_a_managers_files_of_another_unit_say_they_are_partial(client, w, tmp_path):
+    response = download(client, w.manager, "statement_xlsx", unit=w.requester_unit.pk)
+    summary = list(load_workbook(io.BytesIO(response.content))["Summary"].values)
+    assert any(row[0] == "Scope" and PARTIAL in row[1] for row in summary if row and row[1])
+    response = download(client, w.manager, "statement_pdf", unit=w.requester_unit.pk)
+    assert PARTIAL in " ".join(pdf_text(response.content, tmp_path).split())
+    own = download(client, w.requester, "statement_xlsx")
+    rows = list(load_workbook(io.BytesIO(own.content))["Summary"].values)
+    assert not any(row and row[0] == "Scope" for row in rows)
+    own_pdf = download(client, w.requester, "statement_pdf")
+    assert PARTIAL not in " ".join(pdf_text(own_pdf.content, tmp_path).split())

@@ -86,6 +86,16 @@ def test_requester_is_refused(client, w):
     assert not Trip.objects.exists()
 
 
+def test_a_booking_yet_to_start_has_no_log_sheet(client, w):
+    booking = assigned_booking(w, starts_at=local(timezone.localdate() + dt.timedelta(days=5), 9))
+    url = reverse("fleet:trip_complete", args=[booking.pk])
+    response = signed_in(client, w.manager).get(url)
+    assert response.status_code == 409
+    assert "cannot be completed before" in response.content.decode()
+    assert client.post(url, sheet(booking)).status_code == 409
+    assert not Trip.objects.exists()
+
+
 def test_booking_out_of_sight_is_404(client, w):
     booking = assigned_booking(w)
     url = reverse("fleet:trip_complete", args=[booking.pk])
@@ -161,7 +171,7 @@ def test_trip_list_is_scoped_and_filtered_by_month(client, w):
     response = client.get(reverse("fleet:trip_list"), {"month": "2026-09"})
     assert list(response.context["trips"]) == [sept]
     assert client.get(reverse("fleet:trip_detail", args=[hidden.pk])).status_code == 404
-    assert client.get(reverse("fleet:trip_list"), {"month": "2026-9x"}).status_code == 200
+    assert client.get(reverse("fleet:trip_list"), {"month": "2026-9x"}).status_code == 400
     assert set(
         signed_in(client, province_admin()).get(reverse("fleet:trip_list")).context["trips"]
     ) == {sept, octo, hidden}
@@ -232,6 +242,36 @@ def test_bad_month_is_400(client, september):
     assert "YYYY-MM" in response.content.decode()
 
 
+@pytest.mark.parametrize("month", ["0000-01", "1999-12", "2101-01", "9999-12"])
+def test_months_outside_the_supported_years_are_400(client, september, month):
+    w = september
+    signed_in(client, w.manager)
+    for url in (
+        reverse("fleet:statement"),
+        reverse("fleet:statement_xlsx"),
+        reverse("fleet:trip_list"),
+        reverse("fleet:pool_statement", args=[w.pool.pk]),
+        reverse("fleet:pool_statement_xlsx", args=[w.pool.pk]),
+    ):
+        response = client.get(url, {"month": month})
+        assert response.status_code == 400, url
+        assert "between 2000-01 and 2100-12" in response.content.decode(), url
+
+
+def test_a_managers_statement_of_another_unit_says_it_is_partial(client, september):
+    w = september
+    note = "Trips of pools you manage only"
+    response = signed_in(client, w.manager).get(
+        reverse("fleet:statement"), {"month": "2026-09", "unit": w.holder.pk}
+    )
+    assert note in response.content.decode()
+    response = signed_in(client, w.holder_officer).get(
+        reverse("fleet:statement"), {"month": "2026-09"}
+    )
+    assert response.context["statement"].unit == w.holder
+    assert note not in response.content.decode()
+
+
 def test_pool_statement(client, september):
     w = september
     url = reverse("fleet:pool_statement", args=[w.pool.pk])
@@ -290,6 +330,38 @@ def test_api_refusals(client, w):
     response = client.post(url, api_sheet(booking), content_type="application/json")
     assert response.status_code == 400
     assert "booking" in response.json()["errors"]
+    assert not Trip.objects.exists()
+
+
+def test_api_refuses_figures_the_trip_cannot_hold(client):
+    w = world(per_km=Decimal("999999.99"))
+    booking = assigned_booking(w)
+    url = reverse("api:trip-list")
+    signed_in(client, w.manager)
+    far = api_sheet(booking, odometer_start="0.0", odometer_end="99999999.9")
+    response = client.post(url, far, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["detail"].startswith("Odometer at end")
+    # 10,000 km × 999,999.99 + 1 h × 30.00 + 100.00 tolls = 10,000,000,030.00
+    costly = api_sheet(booking, odometer_start="0.0", odometer_end="10000.0", tolls="100.00")
+    response = client.post(url, costly, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["detail"].startswith("Amount due")
+    early = api_sheet(booking, actual_start="2024-01-01T09:00:00+08:00")
+    response = client.post(url, early, content_type="application/json")
+    assert response.status_code == 400
+    assert "booked window" in response.json()["detail"]
+    assert not Trip.objects.exists()
+
+
+def test_form_refuses_an_amount_the_trip_cannot_hold(client):
+    w = world(per_km=Decimal("999999.99"))
+    booking = assigned_booking(w)
+    url = reverse("fleet:trip_complete", args=[booking.pk])
+    data = sheet(booking, odometer_start="0.0", odometer_end="99999999.9")
+    response = signed_in(client, w.manager).post(url, data)
+    assert response.status_code == 400
+    assert "Odometer at end" in response.content.decode()
     assert not Trip.objects.exists()
 
 

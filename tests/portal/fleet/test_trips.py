@@ -12,7 +12,7 @@ from django.utils import timezone, translation
 from portal.fleet.choices import BookingAction, BookingStatus, RegionClass
 from portal.fleet.exceptions import FleetForbiddenError, FleetInputError, FleetStateError
 from portal.fleet.models import Trip
-from portal.fleet.services.trips import billed_hours, complete_trip, round_fen
+from portal.fleet.services.trips import TripFigures, billed_hours, complete_trip, round_fen
 from tests.factories import UnitFactory, UserFactory, VehicleFactory
 from tests.portal.fleet.factories import TariffFactory
 from tests.portal.fleet.trip_data import assigned_booking, figures, local, province_admin, world
@@ -281,3 +281,77 @@ def test_vehicle_of_another_pool_member(w):
     trip = complete_trip(booking, by=w.manager, figures=figures(booking, km="10.0", minutes=30))
     assert trip.payee == other
     assert trip.amount == Decimal("45.00")
+
+
+# -- the booked window and the columns' bounds ---------------------------------------------------
+
+
+def test_a_trip_is_not_completed_before_its_booking_starts(w):
+    booking = assigned_booking(w, starts_at=local(timezone.localdate() + dt.timedelta(days=5), 9))
+    sheet = TripFigures(
+        odometer_start=Decimal("12000.0"),
+        odometer_end=Decimal("12100.0"),
+        actual_start=local(dt.date(2024, 1, 1), 9),
+        actual_end=local(dt.date(2024, 1, 1), 12),
+    )
+    with translation.override("en"), pytest.raises(FleetStateError, match="completed before"):
+        complete_trip(booking, by=w.manager, figures=sheet)
+    assert not Trip.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("start_shift", "end_shift", "field", "side"),
+    [(-25, 0, "Actual start", "before"), (0, 25, "Actual end", "after")],
+)
+def test_actual_times_far_from_the_booked_window_are_refused(
+    w, start_shift, end_shift, field, side
+):
+    booking = assigned_booking(w, starts_at=local(timezone.localdate() - dt.timedelta(days=3), 9))
+    sheet = dataclasses.replace(
+        figures(booking),
+        actual_start=booking.starts_at + dt.timedelta(hours=start_shift),
+        actual_end=booking.ends_at + dt.timedelta(hours=end_shift),
+    )
+    with translation.override("en"), pytest.raises(FleetInputError) as refused:
+        complete_trip(booking, by=w.manager, figures=sheet)
+    message = refused.value.user_message
+    assert message.startswith(field)
+    assert f"24 hours {side} the booked window" in message
+    assert timezone.localtime(booking.starts_at).strftime("%Y-%m-%d %H:%M") in message
+    assert not Trip.objects.exists()
+
+
+def test_actual_times_within_a_day_of_the_window_are_accepted(w):
+    booking = assigned_booking(w, starts_at=local(timezone.localdate() - dt.timedelta(days=3), 9))
+    sheet = dataclasses.replace(
+        figures(booking),
+        actual_start=booking.starts_at - dt.timedelta(hours=23),
+        actual_end=booking.ends_at + dt.timedelta(hours=23),
+    )
+    assert complete_trip(booking, by=w.manager, figures=sheet).pk
+
+
+def test_a_distance_beyond_ten_thousand_km_is_refused(w):
+    booking = assigned_booking(w)
+    with translation.override("en"), pytest.raises(FleetInputError, match=r"^Odometer at end"):
+        complete_trip(booking, by=w.manager, figures=figures(booking, km="10000.1"))
+    assert complete_trip(booking, by=w.manager, figures=figures(booking, km="10000.0")).pk
+
+
+def test_an_amount_the_column_cannot_hold_is_refused():
+    w = world(per_km=Decimal("999999.99"))
+    booking = assigned_booking(w)
+    # 10,000 km × 999,999.99 + 4 h × 30.00 = 10,000,000,020.00: past the 12 digits of money
+    with translation.override("en"), pytest.raises(FleetInputError, match=r"^Amount due"):
+        complete_trip(booking, by=w.manager, figures=figures(booking, km="10000.0"))
+    assert not Trip.objects.exists()
+
+
+def test_hours_the_column_cannot_hold_are_refused():
+    w = world(valid_from=dt.date(2000, 1, 1))
+    start = local(dt.date(2005, 1, 1), 9)
+    booking = assigned_booking(w, starts_at=start, hours=120_000)  # a window of 13.7 years
+    sheet = dataclasses.replace(figures(booking), actual_end=start + dt.timedelta(hours=100_000))
+    with translation.override("en"), pytest.raises(FleetInputError, match=r"^Billed hours"):
+        complete_trip(booking, by=w.manager, figures=sheet)
+    assert not Trip.objects.exists()
