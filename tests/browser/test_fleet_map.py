@@ -13,6 +13,7 @@ from playwright.sync_api import expect
 
 from portal.assets.models import Listing
 from portal.fleet.choices import RegionClass
+from portal.fleet.models import Vehicle
 from portal.org.choices import Role
 from tests.browser.conftest import sign_in
 from tests.factories import (
@@ -91,6 +92,8 @@ def test_an_idle_vehicle_is_offered_from_the_utilisation_page(page, live_server)
     unit = UnitFactory(name="锦江区测试局")
     officer = UserFactory(role=Role.UNIT_OFFICER, unit=unit)
     car = VehicleFactory(holder=unit, plate="川A00009", asset=AssetFactory(holder=unit))
+    # Recorded before the idle window: a vehicle recorded today has no hours to be idle in.
+    Vehicle.objects.filter(pk=car.pk).update(created_at=timezone.now() - dt.timedelta(days=60))
 
     sign_in(page, live_server, officer, "/fleet/utilisation/")
     row = page.locator('#idle-table tr[data-vehicle="川A00009"]')

@@ -94,10 +94,26 @@ class AssignmentSerializer(serializers.ModelSerializer):  # type: ignore[type-ar
         ]
 
 
+class PoolMemberField(serializers.PrimaryKeyRelatedField):  # type: ignore[type-arg]
+    """A vehicle or driver of a member unit of the booking's pool (the ``booking`` of the
+    context), as the page's form offers them. Any other id "does not exist": the service's
+    refusal would name another unit's plate or driver, and walking ids would list them all."""
+
+    def __init__(self, *, unit_field: str, **kwargs: Any) -> None:
+        self.unit_field = unit_field
+        super().__init__(**kwargs)
+
+    def get_queryset(self) -> Any:
+        booking = self.context.get("booking")
+        if booking is None:
+            return super().get_queryset().none()
+        members = booking.pool.members.all()
+        return super().get_queryset().filter(**{f"{self.unit_field}__in": members})
+
+
 class AssignInputSerializer(serializers.Serializer):  # type: ignore[type-arg]
-    # Any vehicle or driver: one outside the pool is refused by the service with its reason.
-    vehicle = serializers.PrimaryKeyRelatedField(queryset=Vehicle.objects.all())
-    driver = serializers.PrimaryKeyRelatedField(queryset=Driver.objects.all())
+    vehicle = PoolMemberField(queryset=Vehicle.objects.all(), unit_field="holder")
+    driver = PoolMemberField(queryset=Driver.objects.all(), unit_field="unit")
     reason = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
 
 
@@ -134,16 +150,18 @@ class DispatchViewSet(viewsets.GenericViewSet):  # type: ignore[type-arg]
     @extend_schema(request=AssignInputSerializer, responses={201: AssignmentSerializer})
     @action(detail=True, methods=["post"], serializer_class=AssignInputSerializer)
     def assign(self, request: Request, pk: str | None = None) -> Response:
-        data = self._input(AssignInputSerializer)
-        made = service.assign(self.get_object(), data["vehicle"], data["driver"], by=request.user)
+        booking = self.get_object()
+        data = self._input(AssignInputSerializer, booking)
+        made = service.assign(booking, data["vehicle"], data["driver"], by=request.user)
         return Response(AssignmentSerializer(made).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=AssignInputSerializer, responses=AssignmentSerializer)
     @action(detail=True, methods=["post"], serializer_class=AssignInputSerializer)
     def reassign(self, request: Request, pk: str | None = None) -> Response:
-        data = self._input(AssignInputSerializer)
+        booking = self.get_object()
+        data = self._input(AssignInputSerializer, booking)
         made = service.reassign(
-            self.get_object(),
+            booking,
             data["vehicle"],
             data["driver"],
             by=request.user,
@@ -154,11 +172,17 @@ class DispatchViewSet(viewsets.GenericViewSet):  # type: ignore[type-arg]
     @extend_schema(request=ReleaseInputSerializer, responses=AssignmentSerializer)
     @action(detail=True, methods=["post"], serializer_class=ReleaseInputSerializer)
     def release(self, request: Request, pk: str | None = None) -> Response:
-        data = self._input(ReleaseInputSerializer)
-        old = service.release(self.get_object(), by=request.user, reason=data["reason"])
+        booking = self.get_object()
+        data = self._input(ReleaseInputSerializer, booking)
+        old = service.release(booking, by=request.user, reason=data["reason"])
         return Response(AssignmentSerializer(old).data)
 
-    def _input(self, serializer_class: type[serializers.Serializer]) -> dict[str, Any]:  # type: ignore[type-arg]
-        serializer = serializer_class(data=self.request.data)
+    def _input(
+        self,
+        serializer_class: type[serializers.Serializer],  # type: ignore[type-arg]
+        booking: Booking,
+    ) -> dict[str, Any]:
+        context = {**self.get_serializer_context(), "booking": booking}
+        serializer = serializer_class(data=self.request.data, context=context)
         serializer.is_valid(raise_exception=True)
         return dict(serializer.validated_data)

@@ -2,7 +2,8 @@
 
 A tracking server authenticates with its account's token (``Authorization: Token …``) and POSTs
 ``{"source": "…", "positions": [{"plate": …, "recorded_at": …, "lon": …, "lat": …}, …]}``; the
-account may post only for vehicles it may edit. GET answers the last known position of each
+account may post only for vehicles it may edit (any other plate or id is a 400, as an unknown
+one is). GET answers the last known position of each
 vehicle the user may see, as GeoJSON built by PostGIS.
 """
 
@@ -87,8 +88,10 @@ class PositionFeedView(APIView):
         request=PositionBatchSerializer,
         responses={
             201: FeedResultSerializer,
-            400: OpenApiResponse(description="A row is wrong; the message names it."),
-            403: OpenApiResponse(description="A row names a vehicle the account may not edit."),
+            400: OpenApiResponse(
+                description="A row is wrong, or names no vehicle the account may edit; the "
+                "message names the row."
+            ),
         },
         description="A tracking server's batch of fixes, stored all or none.",
     )

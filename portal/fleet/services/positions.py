@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
 from django.conf import settings
 from django.contrib.gis.geos import Point
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
@@ -25,7 +27,7 @@ from gis.errors import GisError
 from gis.io import to_storage_coords
 from portal.core.services import writing
 from portal.fleet import stats_sql
-from portal.fleet.exceptions import FleetForbiddenError, FleetInputError
+from portal.fleet.exceptions import FleetInputError
 from portal.fleet.models import PLATE, Vehicle, VehiclePosition
 
 if TYPE_CHECKING:
@@ -45,6 +47,11 @@ CRS_NAMES: Final = {
 }
 # A receiver's clock may run a little ahead of ours; beyond this a fix is a bad timestamp.
 FUTURE_TOLERANCE: Final = dt.timedelta(minutes=5)
+# A tracker replays what it buffered while offline, but not for longer than this: an older fix is
+# a bad clock (and a year-1 instant with a positive offset would be 1 BC, which PostgreSQL stores
+# but Python cannot read back).
+MAX_AGE: Final = dt.timedelta(days=30)
+DIGITS: Final = re.compile(r"[0-9]{1,19}")
 MAX_ID: Final = 2**63  # ids are bigint: a larger number is no id, and the database would refuse it
 
 
@@ -82,8 +89,9 @@ def _number(value: Any, row: int, name: str, *, optional: bool = False) -> float
             return None
         raise _row_error(row, _("%(field)s is missing.") % {"field": name})
     try:
-        number = float(value)
-    except (TypeError, ValueError):
+        # A bool is no number, though Python counts True as 1.
+        number = math.nan if isinstance(value, bool) else float(value)
+    except (TypeError, ValueError, OverflowError):  # overflow: an integer of hundreds of digits
         number = math.nan
     if not math.isfinite(number):
         raise _row_error(row, _("%(field)s is not a number.") % {"field": name})
@@ -100,19 +108,35 @@ def _instant(value: Any, row: int, now: dt.datetime) -> dt.datetime:
             row,
             _("recorded_at must be an ISO 8601 time with its offset, e.g. 2026-05-01T09:30+08:00."),
         )
-    if parsed > now + FUTURE_TOLERANCE:
+    try:
+        instant = parsed.astimezone(dt.UTC)
+    except OverflowError:  # year 1 or 9999 with an offset leaves the calendar once in UTC
+        instant = (dt.datetime.max if parsed.year > 1 else dt.datetime.min).replace(tzinfo=dt.UTC)
+    if instant < now - MAX_AGE:
+        raise _row_error(
+            row,
+            _("recorded_at %(at)s is more than %(days)d days old.")
+            % {"at": parsed.isoformat(), "days": MAX_AGE.days},
+        )
+    if instant > now + FUTURE_TOLERANCE:
         raise _row_error(
             row, _("recorded_at %(at)s lies in the future.") % {"at": parsed.isoformat()}
         )
-    return parsed
+    return instant
+
+
+def _id(value: Any) -> int:
+    """The id an int or a string of digits gives; 0 for anything else (true, 1.9, "1e3")."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and DIGITS.fullmatch(value.strip()):
+        return int(value)
+    return 0
 
 
 def _vehicle_key(raw: Mapping[str, Any], row: int) -> int | str:
     if raw.get("vehicle") not in (None, ""):
-        try:
-            key = int(raw["vehicle"])
-        except (TypeError, ValueError, OverflowError):
-            key = 0
+        key = _id(raw["vehicle"])
         if not 0 < key < MAX_ID:
             raise _row_error(row, _("vehicle must be a vehicle id."))
         return key
@@ -149,27 +173,23 @@ def _parse(raw: Any, row: int, now: dt.datetime) -> _Fix:
 
 
 def _resolve_vehicles(fixes: list[_Fix], by: User) -> None:
-    """Attach each fix's vehicle; a vehicle the account may not edit is refused by row."""
+    """Attach each fix's vehicle, looked up only among those the account may edit: a vehicle of
+    another unit gets the same answer as an unknown one, so the feed tells no one which plates
+    or ids exist."""
     ids = {f.key for f in fixes if isinstance(f.key, int)}
     plates = {f.key for f in fixes if isinstance(f.key, str)}
-    known = Vehicle.objects.filter(pk__in=ids) | Vehicle.objects.filter(plate__in=plates)
+    editable = Vehicle.objects.editable_by(by)
+    known = editable.filter(Q(pk__in=ids) | Q(plate__in=plates))
     by_key: dict[int | str, int] = {}
     for pk, plate in known.values_list("pk", "plate"):
         by_key[pk] = by_key[plate] = pk
-    editable = set(
-        Vehicle.objects.editable_by(by)
-        .filter(pk__in=set(by_key.values()))
-        .values_list("pk", flat=True)
-    )
     for fix in fixes:
         if fix.key not in by_key:
-            raise _row_error(fix.row, _("no vehicle %(key)s is registered.") % {"key": fix.key})
-        fix.vehicle_id = by_key[fix.key]
-        if fix.vehicle_id not in editable:
-            raise FleetForbiddenError(
-                _("Row %(row)d: you may not post positions of vehicle %(key)s.")
-                % {"row": fix.row, "key": fix.key}
+            raise _row_error(
+                fix.row,
+                _("no vehicle you may report positions for is %(key)s.") % {"key": fix.key},
             )
+        fix.vehicle_id = by_key[fix.key]
 
 
 def _convert(fixes: list[_Fix]) -> None:
@@ -221,9 +241,10 @@ def _checked_batch(rows: Sequence[Any]) -> None:
 def ingest_positions(rows: Sequence[Any], *, by: User, source: str = "") -> FeedResult:
     """Store a batch of fixes posted by ``by`` (a tracking server's account) in one transaction.
 
-    Each row: ``plate`` or ``vehicle`` (id), ``recorded_at`` (ISO 8601 with offset), ``lon``,
+    Each row: ``plate`` or ``vehicle`` (id), ``recorded_at`` (ISO 8601 with offset, at most
+    MAX_AGE old and FUTURE_TOLERANCE ahead), ``lon``,
     ``lat``, optional ``crs`` (EPSG:4490 by default, EPSG:4326, GCJ-02, BD-09), ``speed`` (km/h)
-    and ``heading`` (degrees). Raises FleetInputError or FleetForbiddenError naming the row.
+    and ``heading`` (degrees). Raises FleetInputError naming the row.
     """
     _checked_batch(rows)
     if "\x00" in source:

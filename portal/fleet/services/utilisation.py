@@ -2,10 +2,12 @@
 
 Utilisation is the share of the working hours a vehicle was assigned: the hours of its active
 assignments that fall inside the working day (from WORKDAY_OPENS for ``working_hours``) of each
-weekday of the period, over weekdays × ``working_hours``. Kilometres come from the trips begun in
-the period. A unit's or a city's figure pools its vehicles' hours (so a large fleet is not
-averaged as a small one). An available vehicle used below ``idle_pct`` over the last
-``idle_days`` is idle, and its asset record may be offered in the warehouse in one click.
+weekday of the period, over weekdays × ``working_hours`` (no holiday calendar), counted from the
+time the vehicle entered service (its record, or its first assignment when that came earlier).
+Kilometres come from the trips begun in the period. A unit's or a city's figure pools its
+vehicles' hours (so a large fleet is not averaged as a small one). An available vehicle used below
+``idle_pct`` over the last ``idle_days`` is idle, and its asset record may be offered in the
+warehouse in one click.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Final
 
 from django.conf import settings
+from django.db.models import Min, Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -91,6 +95,37 @@ class UtilisationReport:
     total: Usage
 
 
+def _working_days(
+    first: dt.date, last: dt.date, hours: float
+) -> list[tuple[dt.datetime, dt.datetime]]:
+    """The working day (opening, closing) of each weekday first..last, in local time."""
+    days = (first + dt.timedelta(days=n) for n in range((last - first).days + 1))
+    opens = [
+        timezone.make_aware(dt.datetime.combine(day, WORKDAY_OPENS))
+        for day in days
+        if day.isoweekday() < 6
+    ]
+    return [(start, start + dt.timedelta(hours=hours)) for start in opens]
+
+
+def _available_hours(workdays: list[tuple[dt.datetime, dt.datetime]], since: dt.datetime) -> float:
+    """The working hours from ``since`` on: a vehicle counts no hours before it was in service."""
+    seconds = sum(max((end - max(start, since)).total_seconds(), 0) for start, end in workdays)
+    return seconds / 3600
+
+
+def _in_service(vehicles: Any) -> dict[int, dt.datetime]:
+    """Since when each vehicle served: its record's creation, or its first assignment when that
+    came earlier (a vehicle recorded after it began to serve, as imported fleets are)."""
+    first_assigned = Min(Lower("assignments__period"), filter=Q(assignments__released_at=None))
+    rows = (
+        Vehicle.objects.filter(pk__in=vehicles.values("pk"))
+        .values_list("pk", "created_at")
+        .annotate(first=first_assigned)
+    )
+    return {pk: min(created, first or created) for pk, created, first in rows}
+
+
 def _vehicle_usage(vehicles: Any, first: dt.date, last: dt.date) -> list[Usage]:
     """One Usage per vehicle of the queryset over first..last."""
     hours_per_day = float(settings.TIANFU_FLEET["working_hours"])
@@ -106,15 +141,17 @@ def _vehicle_usage(vehicles: Any, first: dt.date, last: dt.date) -> list[Usage]:
         trips_since=since,
         trips_until=until,
     )
-    loaded = vehicles.select_related("holder__division__parent", "asset").in_bulk()
-    available = weekdays(first, last) * hours_per_day
+    # Divisions are at most three deep (province, city, county): _city_of climbs no higher.
+    loaded = vehicles.select_related("holder__division__parent__parent", "asset").in_bulk()
+    workdays = _working_days(first, last, hours_per_day)
+    in_service = _in_service(vehicles)
     return [
         Usage(
             key=row.vehicle_id,
             label=loaded[row.vehicle_id].plate,
             vehicles=1,
             hours=row.seconds / 3600,
-            available_hours=available,
+            available_hours=_available_hours(workdays, in_service[row.vehicle_id]),
             km=Decimal(row.km),
             trips=row.trips,
             vehicle=loaded[row.vehicle_id],
@@ -179,7 +216,8 @@ def idle_vehicles(user: User, today: dt.date | None = None, *, vehicles: Any = N
     scoped = vehicles if vehicles is not None else Vehicle.objects.visible_to(user)
     lines = _vehicle_usage(scoped.filter(status=VehicleStatus.AVAILABLE), first, last)
     threshold = float(settings.TIANFU_FLEET["idle_pct"])
-    idle = [line for line in lines if line.percent < threshold]
+    # A vehicle not yet in service over the window has no working hours to be idle in.
+    idle = [line for line in lines if line.available_hours and line.percent < threshold]
     return sorted(idle, key=lambda usage: (usage.percent, usage.label))
 
 

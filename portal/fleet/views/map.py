@@ -28,6 +28,10 @@ from portal.fleet.models import Booking, Trip, Vehicle
 
 # A longer range draws too many lines to read; the utilisation page covers long periods.
 MAX_DAYS: Final = 31
+# The days a period may name: beyond them no booking exists, and near year 9999 the day after
+# the last one overflows.
+EARLIEST_DAY: Final = dt.date(2000, 1, 1)
+LATEST_DAY: Final = dt.date(2100, 12, 31)
 JS_STRINGS: Final = {
     "vehicles": gettext_lazy("Vehicles"),
     "bookings": gettext_lazy("Bookings and trips"),
@@ -50,9 +54,21 @@ def parse_range(query: Any) -> tuple[dt.date, dt.date]:
         raise ValidationError(_("Give the days as YYYY-MM-DD.")) from None
     if last < first:
         raise ValidationError(_("The last day cannot come before the first."))
+    if error := out_of_calendar(first, last):
+        raise ValidationError(error)
     if (last - first).days >= MAX_DAYS:
         raise ValidationError(_("Show at most %(days)d days at once.") % {"days": MAX_DAYS})
     return first, last
+
+
+def out_of_calendar(first: dt.date, last: dt.date) -> str:
+    """Why first..last may not be shown (a day outside EARLIEST_DAY..LATEST_DAY), or ""."""
+    if first < EARLIEST_DAY or last > LATEST_DAY:
+        return _("Choose days from %(earliest)s to %(latest)s.") % {
+            "earliest": EARLIEST_DAY.isoformat(),
+            "latest": LATEST_DAY.isoformat(),
+        }
+    return ""
 
 
 def day_bounds(first: dt.date, last: dt.date) -> tuple[dt.datetime, dt.datetime]:

@@ -22,6 +22,7 @@ from portal.assets.models.warehouse import LIVE_LISTING_STATUSES
 from portal.core.exceptions import PortalError
 from portal.fleet.models import Vehicle
 from portal.fleet.services.utilisation import idle_vehicles, offer_idle_vehicle, utilisation
+from portal.fleet.views.map import out_of_calendar
 
 MAX_DAYS: Final = 366
 
@@ -37,6 +38,8 @@ def period(query: Any) -> tuple[dt.date, dt.date, str]:
         return (*default, _("Give the days as YYYY-MM-DD."))
     if last < first:
         return (*default, _("The last day cannot come before the first."))
+    if error := out_of_calendar(first, last):
+        return (*default, error)
     if (last - first).days >= MAX_DAYS:
         return (*default, _("Choose at most %(days)d days.") % {"days": MAX_DAYS})
     return first, last, ""

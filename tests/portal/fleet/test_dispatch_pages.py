@@ -12,9 +12,10 @@ from django.utils import translation
 from portal.fleet.choices import BookingStatus
 from portal.fleet.models import Assignment
 from portal.fleet.services.dispatch import assign
+from tests.factories import UnitFactory
 from tests.portal.core.test_offline import EXTERNAL
 from tests.portal.fleet.dispatch_world import ORIGIN, booking, driver, vehicle_at, world
-from tests.portal.fleet.factories import at
+from tests.portal.fleet.factories import PoolFactory, at
 
 pytestmark = pytest.mark.django_db
 
@@ -252,3 +253,35 @@ def test_api_scope_and_input(client, w):
     )
     assert bad.status_code == 400
     assert "driver" in bad.json()["errors"]
+
+
+def test_api_takes_only_vehicles_and_drivers_of_the_pools_members(client, w):
+    """Any id was once taken and the service's refusal named the plate or driver of another
+    unit, so walking ids listed them all: now they "do not exist", as the page's form has it."""
+    client.force_login(w.manager)
+    # The manager manages another pool too, whose vehicles and drivers he may read.
+    PoolFactory(operator=w.pool.operator, members=[w.outsider], managers=[w.manager])
+    foreign = vehicle_at(w.outsider, ORIGIN, plate="川A09999")
+    stranger = driver(w.outsider, name="王外人")
+    nowhere = vehicle_at(UnitFactory(name="丁单位"), ORIGIN, plate="川A08888")
+    tries = [
+        ("assign", {"vehicle": foreign.pk, "driver": w.driver.pk}, "vehicle"),
+        ("assign", {"vehicle": nowhere.pk, "driver": w.driver.pk}, "vehicle"),
+        ("assign", {"vehicle": w.near.pk, "driver": stranger.pk}, "driver"),
+        ("reassign", {"vehicle": foreign.pk, "driver": stranger.pk}, "vehicle"),
+    ]
+    for what, body, field in tries:
+        refused = client.post(api(w.booking.pk, what), body, content_type="application/json")
+        assert refused.status_code == 400, (what, body)
+        assert field in refused.json()["errors"]
+        text = refused.content.decode()
+        assert "does not exist" in text
+        for name in ("川A09999", "川A08888", "王外人"):
+            assert name not in text
+    assert not Assignment.objects.exists()
+    made = client.post(
+        api(w.booking.pk, "assign"),
+        {"vehicle": w.near.pk, "driver": w.other_driver.pk},
+        content_type="application/json",
+    )
+    assert made.status_code == 201, made.content

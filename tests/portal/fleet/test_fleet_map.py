@@ -199,6 +199,12 @@ def test_bookings_are_seen_by_the_pool_manager_and_the_serving_holder_only(clien
         ({"from": "10/03/2026"}, "YYYY-MM-DD"),
         ({"from": "2026-03-10", "to": "2026-03-01"}, "cannot come before"),
         ({"from": "2026-01-01", "to": "2026-03-01"}, "at most 31 days"),
+        # The day after 9999-12-31 overflowed into a 500.
+        ({"from": "9999-12-31"}, "Choose days from 2000-01-01 to 2100-12-31."),
+        ({"from": "9999-12-01", "to": "9999-12-31"}, "Choose days from 2000-01-01"),
+        ({"from": "0001-01-01"}, "Choose days from 2000-01-01"),
+        ({"from": "1999-12-31"}, "Choose days from 2000-01-01"),
+        ({"from": "2100-12-31", "to": "2101-01-01"}, "Choose days from 2000-01-01"),
     ],
 )
 def test_a_wrong_range_is_refused(client, world, query, message):
@@ -230,6 +236,21 @@ def test_the_map_page_falls_back_to_today_on_a_wrong_range(client, world):
     response = client.get(reverse("fleet:map"), {"from": "x"}, HTTP_ACCEPT_LANGUAGE="en")
     assert response.context["first"] == timezone.localdate()
     assert "YYYY-MM-DD" in response.context["range_error"]
+
+
+def test_the_calendar_bounds_themselves_are_shown(client, world):
+    client.force_login(world["officer"])
+    for day in ("2000-01-01", "2100-12-31"):
+        response = client.get(reverse("fleet:map_bookings"), {"from": day})
+        assert response.status_code == 200, response.content
+
+
+def test_the_map_page_falls_back_to_today_on_a_day_out_of_the_calendar(client, world):
+    client.force_login(world["officer"])
+    response = client.get(reverse("fleet:map"), {"from": "9999-12-31"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200
+    assert response.context["first"] == timezone.localdate()
+    assert "2100-12-31" in response.context["range_error"]
 
 
 def test_the_map_and_its_layers_need_a_login(client):

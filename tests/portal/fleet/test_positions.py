@@ -11,7 +11,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from gis.china import wgs84_to_bd09, wgs84_to_gcj02
-from portal.fleet.exceptions import FleetForbiddenError, FleetInputError
+from portal.fleet.exceptions import FleetInputError
 from portal.fleet.models import VehiclePosition
 from portal.fleet.services.positions import ingest_positions
 from portal.org.choices import Role
@@ -108,7 +108,7 @@ def test_the_update_keeps_the_record_version(world):
     [
         ({"lat": None}, "Row 2: lat is missing."),
         ({"lon": "east"}, "Row 2: lon is not a number."),
-        ({"plate": "川Z99999"}, "Row 2: no vehicle 川Z99999 is registered."),
+        ({"plate": "川Z99999"}, "Row 2: no vehicle you may report positions for is 川Z99999."),
         ({"plate": ""}, "Row 2: name the vehicle by its plate or its id."),
         ({"crs": "EPSG:3857"}, "Row 2: crs must be EPSG:4490"),
         ({"recorded_at": "yesterday"}, "Row 2: recorded_at must be an ISO 8601 time"),
@@ -119,6 +119,21 @@ def test_the_update_keeps_the_record_version(world):
         ({"vehicle": 2**70}, "Row 2: vehicle must be a vehicle id."),
         ({"plate": "川A\x001"}, "Row 2: 川A\x001 is not a plate."),
         ({"recorded_at": "2026-13-01T09:30:00+08:00"}, "Row 2: recorded_at must be"),
+        # Year 1 at +14:00 is 1 BC in UTC: PostgreSQL would store it and Python not read it back.
+        (
+            {"recorded_at": "0001-01-01T00:00:00+14:00"},
+            "Row 2: recorded_at 0001-01-01T00:00:00+14:00 is more than 30 days old.",
+        ),
+        ({"recorded_at": "9999-12-31T23:59:59-14:00"}, "Row 2: recorded_at 9999-12-31T23:59:59"),
+        ({"lon": 10**400}, "Row 2: lon is not a number."),
+        ({"speed": -(10**400)}, "Row 2: speed is not a number."),
+        ({"lat": "nan"}, "Row 2: lat is not a number."),
+        ({"heading": float("inf")}, "Row 2: heading is not a number."),
+        ({"lon": True}, "Row 2: lon is not a number."),
+        ({"vehicle": True}, "Row 2: vehicle must be a vehicle id."),
+        ({"vehicle": 1.9}, "Row 2: vehicle must be a vehicle id."),
+        ({"vehicle": "1e3"}, "Row 2: vehicle must be a vehicle id."),
+        ({"vehicle": "9" * 5000}, "Row 2: vehicle must be a vehicle id."),
     ],
 )
 def test_a_wrong_row_is_named_and_nothing_is_stored(world, row, message):
@@ -129,6 +144,30 @@ def test_a_wrong_row_is_named_and_nothing_is_stored(world, row, message):
     assert not VehiclePosition.objects.exists()
     world["car"].refresh_from_db()
     assert world["car"].last_position is None
+
+
+def test_a_vehicle_id_may_come_as_a_string_of_digits(world):
+    row = {**fix(""), "vehicle": str(world["van"].pk)}
+    assert ingest_positions([row], by=world["tracker"]).stored == 1
+
+
+def test_a_fix_older_than_thirty_days_is_refused(world):
+    old = fix("川A10001", 30 * 24 * 60 + 1)
+    with translation.override("en"), pytest.raises(FleetInputError, match="more than 30 days"):
+        ingest_positions([old], by=world["tracker"])
+    assert ingest_positions([fix("川A10001", 29 * 24 * 60)], by=world["tracker"]).stored == 1
+
+
+def test_the_age_is_checked_in_utc_and_stored_in_utc(world):
+    # 29 days ago at +14:00 and at -12:00 name instants within the window whatever the offset.
+    at = timezone.now() - dt.timedelta(days=29)
+    rows = [
+        {**fix("川A10001"), "recorded_at": at.astimezone(dt.timezone(dt.timedelta(hours=h)))}
+        for h in (14, -12)
+    ]
+    assert ingest_positions(rows, by=world["tracker"]).duplicates == 1
+    world["car"].refresh_from_db()
+    assert world["car"].last_position_at == at
 
 
 def test_a_fix_more_than_five_minutes_ahead_is_refused(world):
@@ -146,11 +185,34 @@ def test_a_batch_larger_than_the_setting_is_refused(world):
 
 def test_an_account_posts_only_for_vehicles_it_may_edit(world):
     viewer = UserFactory(unit=world["unit"], role=Role.VIEWER)
-    with translation.override("en"), pytest.raises(FleetForbiddenError, match="Row 2"):
+    with translation.override("en"), pytest.raises(FleetInputError, match="Row 2"):
         ingest_positions([fix("川A10001"), fix("川A20001")], by=world["tracker"])
-    with pytest.raises(FleetForbiddenError):
+    with pytest.raises(FleetInputError):
         ingest_positions([fix("川A10001")], by=viewer)
     assert not VehiclePosition.objects.exists()
+
+
+def refusal(rows, by):
+    with translation.override("en"), pytest.raises(FleetInputError) as refused:
+        ingest_positions(rows, by=by)
+    return refused.value
+
+
+def test_another_units_vehicle_is_answered_as_an_unknown_one(world):
+    """No existence oracle: the same status and words whether the plate or id exists or not."""
+    other = world["other"].pk
+    missing = other + 1000
+    cases = [
+        (fix("川A20001"), "川A20001", fix("川A29999"), "川A29999"),
+        ({**fix(""), "vehicle": other}, other, {**fix(""), "vehicle": missing}, missing),
+    ]
+    for known, known_key, unknown, unknown_key in cases:
+        seen, not_found = refusal([known], world["tracker"]), refusal([unknown], world["tracker"])
+        assert type(seen) is type(not_found) is FleetInputError
+        assert seen.http_status == not_found.http_status == 400
+        message = "Row 1: no vehicle you may report positions for is {}."
+        assert seen.user_message == message.format(known_key)
+        assert not_found.user_message == message.format(unknown_key)
 
 
 def test_the_api_takes_a_batch_with_a_token_and_answers_the_latest_positions(world):
@@ -181,6 +243,25 @@ def test_the_api_names_the_wrong_row_and_refuses_other_units_vehicles(world):
     assert wrong.status_code == 400
     assert wrong.json()["detail"] == "Row 1: lon is missing."
     other = client.post(url, {"positions": [fix("川A20001")]}, format="json")
-    assert other.status_code == 403
+    unknown = client.post(url, {"positions": [fix("川A29999")]}, format="json")
+    assert other.status_code == unknown.status_code == 400
+    assert other.json()["detail"] == "Row 1: no vehicle you may report positions for is 川A20001."
     assert client.post(url, {"rows": []}, format="json").status_code == 400
     assert APIClient().post(url, [fix("川A10001")], format="json").status_code in (401, 403)
+
+
+def test_the_api_refuses_a_fix_of_year_one_and_the_pages_still_load(world):
+    """Year 1 at +14:00 (1 BC in UTC) once reached last_position_at and broke every page that
+    loaded the vehicle; a lon of 401 digits overflowed float()."""
+    client = APIClient(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_authenticate(world["tracker"])
+    url = reverse("api:fleet_positions")
+    ancient = {**fix("川A10001"), "recorded_at": "0001-01-01T00:00:00+14:00"}
+    assert client.post(url, {"positions": [ancient]}, format="json").status_code == 400
+    huge = client.post(url, {"positions": [fix("川A10001", lon=10**400)]}, format="json")
+    assert huge.status_code == 400
+    assert huge.json()["detail"] == "Row 1: lon is not a number."
+    world["car"].refresh_from_db()
+    assert world["car"].last_position_at is None
+    client.force_login(world["tracker"])
+    assert client.get(reverse("fleet:utilisation")).status_code == 200

@@ -6,12 +6,15 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone, translation
 
 from portal.assets.exceptions import WarehouseForbiddenError
 from portal.assets.models import Listing
 from portal.fleet.exceptions import FleetStateError
+from portal.fleet.models import Vehicle
 from portal.fleet.services.utilisation import (
     idle_vehicles,
     offer_idle_vehicle,
@@ -68,11 +71,24 @@ def fleet(settings):
     # A trip begun the Friday before the period: its km are not the period's.
     before, before_assignment = trip(car, local(day(-3), 9), local(day(-3), 11))
     complete(before, car, before_assignment.driver, manager, "40")
-    return {"unit": unit, "officer": officer, "car": car, "van": van, "manager": manager}
+    # The vehicles were recorded long before: every hour of the period is theirs to be used.
+    Vehicle.objects.update(created_at=local(dt.date(2026, 1, 5), 8))
+    return {
+        "unit": unit,
+        "officer": officer,
+        "car": car,
+        "van": van,
+        "manager": manager,
+        "pool": pool,
+    }
 
 
 def rows(lines):
     return {line.label: (line.vehicles, line.hours, line.percent) for line in lines}
+
+
+# The usage statement, the vehicles with their holders' divisions, when each entered service.
+USAGE_QUERIES = 3
 
 
 def test_weekdays_are_monday_to_friday():
@@ -147,6 +163,71 @@ def test_another_units_officer_may_not_offer_it(fleet):
     assert not Listing.objects.exists()
 
 
+def recorded(fleet, plate, at, **fields):
+    vehicle = VehicleFactory(holder=fleet["unit"], plate=plate, **fields)
+    Vehicle.objects.filter(pk=vehicle.pk).update(created_at=at)
+    return vehicle
+
+
+def used(fleet, vehicle, start, end):
+    assign(
+        booking(fleet["unit"], fleet["officer"], fleet["pool"], start, end),
+        vehicle,
+        fleet["manager"],
+    )
+
+
+def usage_of(report, plate):
+    line = next(line for line in report.by_vehicle if line.label == plate)
+    return line.available_hours, line.hours, line.percent
+
+
+def test_a_vehicle_counts_the_working_hours_since_it_was_recorded(fleet):
+    # Recorded Wednesday 11:00: Wednesday 11–17 (6 h), Thursday and Friday (8 h each) = 22 h.
+    new = recorded(fleet, "川A00004", local(day(2), 11))
+    used(fleet, new, local(day(3), 9), local(day(3), 13))
+    report = utilisation(fleet["officer"], MONDAY, FRIDAY)
+    assert usage_of(report, "川A00004") == (22.0, 4.0, 18.18)
+    # Recorded on Saturday, after the period: no hours to use, none used.
+    recorded(fleet, "川A00005", local(SATURDAY, 10))
+    assert usage_of(utilisation(fleet["officer"], MONDAY, FRIDAY), "川A00005") == (0.0, 0.0, 0.0)
+
+
+def test_a_vehicle_assigned_before_it_was_recorded_counts_from_that_assignment(fleet):
+    # An imported fleet: recorded on Friday, but serving since Tuesday 9:00 (4 days × 8 h).
+    imported = recorded(fleet, "川A00004", local(FRIDAY, 15))
+    used(fleet, imported, local(day(1), 9), local(day(1), 17))
+    assert usage_of(utilisation(fleet["officer"], MONDAY, FRIDAY), "川A00004") == (32.0, 8.0, 25.0)
+
+
+def test_a_vehicle_recorded_today_is_not_idle(fleet):
+    """It was counted 0 % over a window it did not exist in and could be offered at once."""
+    asset = AssetFactory(holder=fleet["unit"])
+    today = VehicleFactory(holder=fleet["unit"], plate="川A00006", asset=asset)
+    assert "川A00006" not in [line.label for line in idle_vehicles(fleet["officer"])]
+    with translation.override("en"), pytest.raises(FleetStateError, match="is not idle"):
+        offer_idle_vehicle(today, by=fleet["officer"])
+    # Recorded in the middle of the idle window and never used: idle over its 22 hours.
+    recorded(fleet, "川A00007", local(day(2), 11))
+    idle = {line.label: line for line in idle_vehicles(fleet["officer"], today=SATURDAY)}
+    assert (idle["川A00007"].available_hours, idle["川A00007"].percent) == (22.0, 0.0)
+    assert "川A00006" not in idle
+
+
+def test_the_report_reads_a_constant_number_of_queries(fleet):
+    """Each vehicle's city was once climbed to with a query per vehicle."""
+    admin = UserFactory(unit=fleet["unit"], role="province_admin")
+    with CaptureQueriesContext(connection) as few:
+        utilisation(admin, MONDAY, FRIDAY)
+    # Holders at every depth: counties of two cities, a city and the province itself.
+    for n, code in enumerate(("510107", "510104", "510703", "510700", "510000")):
+        VehicleFactory(holder=UnitFactory(division_code=code), plate=f"川C0000{n}")
+    with CaptureQueriesContext(connection) as more:
+        report = utilisation(admin, MONDAY, FRIDAY)
+    assert len(few) == len(more) == USAGE_QUERIES
+    assert {line.label for line in report.by_city} == {"成都市", "绵阳市", "四川省"}
+
+
 def test_the_page_shows_the_tables_and_the_offer_button(client, fleet):
     client.force_login(fleet["officer"])
     query = {"from": MONDAY.isoformat(), "to": FRIDAY.isoformat()}
@@ -161,6 +242,11 @@ def test_the_page_shows_the_tables_and_the_offer_button(client, fleet):
     offer = reverse("fleet:vehicle_offer", args=[fleet["car"].pk])
     assert f'action="{offer}"' in content
     assert " style=" not in content
+    rule = (
+        "Working days are Monday to Friday, from 09:00 for 8 hours; there is no holiday "
+        "calendar, so public holidays count as working days. The period has 5 working days"
+    )
+    assert rule in content
 
 
 def test_a_wrong_period_falls_back_to_the_last_30_days(client, fleet):
@@ -171,6 +257,24 @@ def test_a_wrong_period_falls_back_to_the_last_30_days(client, fleet):
         HTTP_ACCEPT_LANGUAGE="en",
     )
     assert "cannot come before" in response.context["period_error"]
+    assert response.context["report"].last == timezone.localdate() - dt.timedelta(days=1)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"from": "9999-12-31", "to": "9999-12-31"},
+        {"from": "9999-12-01", "to": "9999-12-31"},
+        {"from": "0001-01-01", "to": "0001-01-31"},
+        {"from": "1999-12-31", "to": "2000-01-05"},
+    ],
+)
+def test_a_period_out_of_the_calendar_falls_back_with_a_form_error(client, fleet, query):
+    """The day after 9999-12-31 overflowed into a 500."""
+    client.force_login(fleet["officer"])
+    response = client.get(reverse("fleet:utilisation"), query, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200
+    assert response.context["period_error"] == "Choose days from 2000-01-01 to 2100-12-31."
     assert response.context["report"].last == timezone.localdate() - dt.timedelta(days=1)
 
 
