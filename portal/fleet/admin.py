@@ -14,6 +14,7 @@ from portal.fleet.models import (
     Vehicle,
     VehiclePool,
 )
+from portal.fleet.querysets import POOL_MANAGER_ROLES
 from portal.org.choices import Role
 from portal.org.models import Unit, User
 
@@ -67,7 +68,9 @@ class VehiclePoolAdmin(ScopedAdmin):
         if db_field.name == "members":
             kwargs["queryset"] = units
         elif db_field.name == "managers":
-            kwargs["queryset"] = User.objects.filter(is_active=True, unit__in=units)
+            kwargs["queryset"] = User.objects.filter(
+                is_active=True, unit__in=units, role__in=POOL_MANAGER_ROLES
+            )
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 

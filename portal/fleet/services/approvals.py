@@ -35,7 +35,7 @@ from portal.fleet.models import (
     VehiclePool,
 )
 from portal.org.choices import Role
-from portal.org.scoping import edit_scope
+from portal.org.scoping import Reach, edit_scope
 
 if TYPE_CHECKING:
     from portal.org.models import Unit, User
@@ -95,8 +95,7 @@ def may_sign(user: User, step: str, booking: Booking, managed: set[int] | None =
 
 def managed_pools(user: User) -> set[int]:
     """Ids of the active pools ``user`` manages."""
-    pools = VehiclePool.objects.filter(managers=user, active=True)
-    return set(pools.values_list("pk", flat=True))
+    return set(VehiclePool.objects.managed_by(user).values_list("pk", flat=True))
 
 
 # How many steps of a booking are signed now, as an annotation (``signed``) for lists.
@@ -140,7 +139,7 @@ def awaiting(user: User) -> list[Booking]:
     mine = BookingApproval.objects.filter(booking=OuterRef("pk"), by=user, superseded=False)
     candidates = (
         Booking.objects.filter(status=BookingStatus.SUBMITTED, starts_at__gt=timezone.now())
-        .filter(edit_scope(user).q("unit") | Q(pool_id__in=managed))
+        .filter(_signable(user, managed))
         .exclude(requested_by=user)
         .exclude(Exists(mine))
         .annotate(signed=SIGNED, amender=Subquery(_material_amendments(OuterRef("pk"))[:1]))
@@ -154,6 +153,15 @@ def awaiting(user: User) -> list[Booking]:
         and booking.amender != user.pk
         and may_sign(user, booking.chain[booking.signed], booking, managed)
     ]
+
+
+def _signable(user: User, managed: set[int]) -> Q:
+    """Bookings of units in ``user``'s edit scope or of the pools he manages. Scope.q() is an
+    empty Q for everything, and ``Q() | x`` is just ``x``: handle everything first."""
+    scope = edit_scope(user)
+    if scope.reach is Reach.ALL:
+        return Q()
+    return scope.q("unit") | Q(pool_id__in=managed)
 
 
 def _material_amendments(booking: object) -> QuerySet[BookingChange]:

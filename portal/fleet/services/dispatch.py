@@ -47,6 +47,7 @@ from portal.fleet.models import (
     Vehicle,
     VehiclePool,
 )
+from portal.fleet.querysets import may_manage_pools
 
 if TYPE_CHECKING:
     from portal.org.models import User
@@ -88,6 +89,8 @@ class Suggestion:
 
 def is_manager(booking: Booking, user: User) -> bool:
     """Whether ``user`` manages the (active) pool of ``booking`` (one query)."""
+    if not may_manage_pools(user):
+        return False
     return VehiclePool.managers.through.objects.filter(
         vehiclepool_id=booking.pool_id, vehiclepool__active=True, user_id=user.pk
     ).exists()

@@ -235,3 +235,27 @@ def test_nobody_signs_a_trip_whose_start_has_passed(world):
         sign(booking, "approved", by=world.officer_a2)
     booking.refresh_from_db()
     assert (booking.status, booking.approvals.count()) == (BookingStatus.SUBMITTED, 0)
+
+
+def test_a_province_administrator_awaits_every_step_he_may_sign(world):
+    """His edit scope is everything (an empty filter): OR-ing it with his pools must not narrow
+    the list to the pools he manages."""
+    rules(world, unit_any=["division"])
+    booking = world.book()
+    assert awaiting(world.province_admin) == [booking]
+
+
+def test_a_security_administrator_named_manager_neither_signs_nor_reads(world):
+    from portal.fleet.services.dispatch import is_manager
+    from portal.org.choices import Role
+    from tests.factories import UserFactory
+
+    rules(world, unit_any=["pool"])
+    guard = UserFactory(unit=world.pool.operator, role=Role.SECURITY_ADMIN)
+    world.pool.managers.add(guard)
+    booking = world.book()
+    assert awaiting(guard) == []
+    assert not is_manager(booking, guard)
+    assert not Booking.objects.visible_to(guard).exists()
+    with pytest.raises(FleetForbiddenError):
+        sign(booking, "approved", by=guard)
