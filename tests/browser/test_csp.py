@@ -2,7 +2,9 @@
 
 The pages come from the URL conf: every portal route without parameters that answers a province
 administrator (or, for the security audit, the audit administrator) with HTML, and one detail
-page of each kind the tiny demo load holds; then the login pages, the admin index, a changelist,
+page of each kind the tiny demo load holds, and the fleet pages that need a booking in a given
+state, a pool or a month with trips (the administrator manages every demo pool, so the dispatch
+pages answer him); then the login pages, the admin index, a changelist,
 a change form and an add form with the Leaflet map widget, and the API's Swagger UI. Each page
 is loaded until the network is idle and the mouse has crossed its charts (ECharts writes its
 tooltips on hover); any ``securitypolicyviolation`` event or console message about the policy
@@ -19,15 +21,18 @@ from typing import Any
 import pytest
 from django.apps import apps
 from django.conf import settings
-from django.db.models import Model
+from django.db.models import F, Model
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 from playwright.sync_api import ConsoleMessage, Page, Response
 
 from portal.buildings.models import Building
 from portal.demo.services import load_demo
 from portal.depots.models import CoverageAnalysis, SitingScenario
 from portal.exchange.models import ImportJob
+from portal.fleet.choices import BookingStatus
+from portal.fleet.models import Booking, Trip, VehiclePool
 from portal.org.choices import Role
 from portal.org.models import User
 from portal.parcels.models import TitleCase
@@ -53,6 +58,8 @@ REQUIRED_DETAILS = {
     "assets:asset_detail",
     "depots:depot_detail",
     "fleet:vehicle_detail",
+    "fleet:booking_detail",
+    "fleet:trip_detail",
 }
 SEEDING_MIGRATIONS = (
     "portal.depots.migrations.0006_seed_supply_categories",
@@ -119,6 +126,45 @@ def page_paths(user: User) -> tuple[list[str], set[str]]:
     return paths, details
 
 
+def _first_booking(status: str) -> Booking:
+    booking = Booking.objects.filter(status=status).order_by("pk").first()
+    assert booking is not None, f"the tiny demo holds no {status} booking"
+    return booking
+
+
+def fleet_paths(user: User) -> list[str]:
+    """Fleet pages the walk cannot reach from the first record of a kind, each checked to answer
+    ``user`` (a manager of every pool) with HTML: the dispatch page of an approved and of an
+    assigned booking, the assigned booking's page and log sheet, the amendment of a submitted
+    one, a unit's statement and every pool's summary for a month with settled trips, and the map
+    on a day with trips."""
+    approved = _first_booking(BookingStatus.APPROVED)
+    assigned = _first_booking(BookingStatus.ASSIGNED)
+    submitted = _first_booking(BookingStatus.SUBMITTED)
+    trip = Trip.objects.exclude(payer=F("payee")).select_related("booking").order_by("pk").first()
+    assert trip is not None, "the tiny demo holds no settled trip"
+    month = timezone.localtime(trip.actual_end).strftime("%Y-%m")
+    day = timezone.localtime(trip.booking.starts_at).date().isoformat()
+    pools = VehiclePool.objects.order_by("pk").values_list("pk", flat=True)
+    paths = [
+        reverse("fleet:dispatch_booking", args=[approved.pk]),
+        reverse("fleet:dispatch_booking", args=[assigned.pk]),
+        reverse("fleet:booking_detail", args=[assigned.pk]),
+        reverse("fleet:trip_complete", args=[assigned.pk]),
+        reverse("fleet:booking_amend", args=[submitted.pk]),
+        f"{reverse('fleet:statement')}?unit={trip.payer_id}&month={month}",
+        f"{reverse('fleet:map')}?from={day}&to={day}",
+        *(f"{reverse('fleet:pool_statement', args=[pk])}?month={month}" for pk in pools),
+    ]
+    client = Client()
+    client.force_login(user)
+    for path in paths:
+        response = client.get(path)
+        assert response.status_code == 200, (path, response.status_code)
+        assert response["Content-Type"].startswith("text/html"), path
+    return paths
+
+
 def admin_paths() -> list[str]:
     building = Building.objects.order_by("pk").first()
     assert building is not None
@@ -143,7 +189,11 @@ def demo(settings, tmp_path):
 
 @pytest.fixture
 def province_admin(demo):
-    return UserFactory(role=Role.PROVINCE_ADMIN)
+    admin = UserFactory(role=Role.PROVINCE_ADMIN)
+    # Dispatch pages answer a pool's managers alone, whatever their role.
+    for pool in VehiclePool.objects.all():
+        pool.managers.add(admin)
+    return admin
 
 
 def sweep_charts(page: Page) -> None:
@@ -206,6 +256,8 @@ def test_every_page_obeys_the_policy(page, live_server, province_admin):
     pages, details = page_paths(province_admin)
     assert details >= REQUIRED_DETAILS, REQUIRED_DETAILS - details
     assert reverse("maps:map") in pages
+    assert reverse("fleet:dispatch_queue") in pages
+    pages += [path for path in fleet_paths(province_admin) if path not in pages]
     found = {path: violations_on(page, live_server.url + path) for path in anonymous}
     sign_in_by_cookie(page, live_server, province_admin)
     for path in [*pages, *admin_paths()]:

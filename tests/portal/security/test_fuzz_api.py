@@ -8,7 +8,8 @@ checks that the URL serves the same document, and only to a signed-in user. Requ
 in-process to the Django WSGI application: no socket is opened.
 
 Every operation's test starts from the same seeded records (a record of every registry type in
-the officer's unit and in another one, and one classified above his clearance): the records are
+the officer's unit and in another one, one classified above his clearance, and a vehicle pool
+both accounts manage with bookings in every state the fleet's actions take): the records are
 made once for the module and each test rolls back what it changed. Path parameters are drawn
 half the time from those records, so PUT, PATCH and DELETE reach real rows, not only 404s.
 Generation is derandomised with a fixed seed and the example database is off: a run is the same
@@ -42,7 +43,8 @@ from portal.depots.models import Depot, StockItem, StockMovement, SupplyCategory
 from portal.depots.services.stock import receive_stock
 from portal.exchange import services as exchange
 from portal.exchange.models import ImportJob
-from portal.fleet.models import Vehicle
+from portal.fleet.choices import BookingStatus
+from portal.fleet.models import Booking, Trip, Vehicle
 from portal.org.choices import Role
 from portal.org.models import AdminDivision, CooperationRegion, Unit, User
 from portal.parcels.models import Parcel
@@ -61,6 +63,8 @@ from tests.factories import (
     VehicleFactory,
 )
 from tests.portal.api.conftest import OccupancyFactory
+from tests.portal.fleet import map_data
+from tests.portal.fleet.factories import DriverFactory, PoolFactory, TariffFactory, at
 
 pytestmark = pytest.mark.django_db(databases="__all__")
 
@@ -146,6 +150,9 @@ RESOURCES: dict[str, tuple[type, str]] = {
     "stock-items": (StockItem, "pk"),
     "stock-movements": (StockMovement, "pk"),
     "vehicles": (Vehicle, "pk"),
+    "vehicle-bookings": (Booking, "pk"),
+    "vehicle-dispatch": (Booking, "pk"),
+    "vehicle-trips": (Trip, "pk"),
     "divisions": (AdminDivision, "code"),
     "cooperation-regions": (CooperationRegion, "pk"),
     "asset-categories": (AssetCategory, "code"),
@@ -219,6 +226,24 @@ def seed(own: Unit, other: Unit, officer: User) -> None:
     exchange.create_import(upload, by=officer, entity="assets")
 
 
+def seed_fleet(own: Unit, other: Unit, managers: list[User]) -> None:
+    """A pool of both units that both accounts manage, and bookings of ``own`` in every state a
+    fleet operation acts on: submitted, approved, assigned (tomorrow) and completed with its
+    trip (served by ``other``'s vehicle, so it is settled)."""
+    pool = PoolFactory(operator=other, members=[own, other], managers=managers)
+    TariffFactory(pool=pool)
+    vehicles = {unit: Vehicle.objects.filter(holder=unit).first() for unit in (own, other)}
+    officer = next(user for user in managers if user.unit_id == own.pk)
+    for day, status in enumerate((BookingStatus.SUBMITTED, BookingStatus.APPROVED), start=1):
+        map_data.booking(own, officer, pool, at(day, 9), at(day, 12), status=status)
+    assigned = map_data.booking(own, officer, pool, at(3, 9), at(3, 12))
+    map_data.assign(assigned, vehicles[own], officer, DriverFactory(unit=own))
+    done = map_data.booking(own, officer, pool, at(-3, 9), at(-3, 12))
+    driver = DriverFactory(unit=other)
+    map_data.assign(done, vehicles[other], officer, driver)
+    map_data.complete(done, vehicles[other], driver, officer, "42.0")
+
+
 @contextmanager
 def connection_kept_open() -> Iterator[None]:
     """Django's handler closes "old" connections when a request starts and ends, and one inside
@@ -251,7 +276,9 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory):
         )
         for user in (admin, officer):
             Token.objects.create(user=user, key=TOKENS[user.role])
-        seed(own, UnitFactory(division_code="510703"), officer)
+        other = UnitFactory(division_code="510703")
+        seed(own, other, officer)
+        seed_fleet(own, other, [admin, officer])
         SEEDED_KEYS.update(seeded_keys())
         yield {"admin": admin, "officer": officer}
         SEEDED_KEYS.clear()
