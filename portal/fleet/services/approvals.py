@@ -242,7 +242,7 @@ def _awaited(booking: Booking, by: User) -> tuple[int, str]:
         )
     position, step = awaited
     if booking.requested_by_id == by.pk:
-        raise FleetForbiddenError(_("Nobody approves a booking he asked for himself."))
+        raise FleetForbiddenError(_("Nobody may approve their own booking."))
     if not may_sign(by, step, booking):
         raise FleetForbiddenError(
             _("Step %(position)d, “%(step)s”, is not yours to sign.")

@@ -187,7 +187,7 @@ def _resolve_vehicles(fixes: list[_Fix], by: User) -> None:
         if fix.key not in by_key:
             raise _row_error(
                 fix.row,
-                _("no vehicle you may report positions for is %(key)s.") % {"key": fix.key},
+                _("%(key)s is not a vehicle you may report positions for.") % {"key": fix.key},
             )
         fix.vehicle_id = by_key[fix.key]
 

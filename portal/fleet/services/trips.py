@@ -128,7 +128,7 @@ def charge_for(booking: Booking, vehicle: Vehicle, figures: TripFigures) -> Char
     hours = billed_hours(figures.actual_start, figures.actual_end)
     if hours > MAX_HOURS:
         raise FleetInputError(
-            _("%(field)s: %(hours)s billed hours is more than a trip can record.")
+            _("%(field)s: %(hours)s billed hours are more than a trip can record.")
             % {"field": _label("billed_hours"), "hours": hours}
         )
     amount = round_fen(distance * tariff.per_km + hours * tariff.per_hour)

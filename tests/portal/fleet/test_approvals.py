@@ -99,7 +99,7 @@ def test_steps_are_signed_in_order(world):
 def test_nobody_signs_his_own_booking(world):
     booking = world.book(by=world.officer_a)
     assert not may_sign(world.officer_a, "unit", booking)
-    with pytest.raises(FleetForbiddenError, match="himself"):
+    with pytest.raises(FleetForbiddenError, match="their own booking"):
         sign(booking, "approved", by=world.officer_a)
     assert booking.approvals.count() == 0
 

@@ -108,7 +108,7 @@ def test_the_update_keeps_the_record_version(world):
     [
         ({"lat": None}, "Row 2: lat is missing."),
         ({"lon": "east"}, "Row 2: lon is not a number."),
-        ({"plate": "川Z99999"}, "Row 2: no vehicle you may report positions for is 川Z99999."),
+        ({"plate": "川Z99999"}, "Row 2: 川Z99999 is not a vehicle you may report positions for."),
         ({"plate": ""}, "Row 2: name the vehicle by its plate or its id."),
         ({"crs": "EPSG:3857"}, "Row 2: crs must be EPSG:4490"),
         ({"recorded_at": "yesterday"}, "Row 2: recorded_at must be an ISO 8601 time"),
@@ -210,7 +210,7 @@ def test_another_units_vehicle_is_answered_as_an_unknown_one(world):
         seen, not_found = refusal([known], world["tracker"]), refusal([unknown], world["tracker"])
         assert type(seen) is type(not_found) is FleetInputError
         assert seen.http_status == not_found.http_status == 400
-        message = "Row 1: no vehicle you may report positions for is {}."
+        message = "Row 1: {} is not a vehicle you may report positions for."
         assert seen.user_message == message.format(known_key)
         assert not_found.user_message == message.format(unknown_key)
 
@@ -245,7 +245,9 @@ def test_the_api_names_the_wrong_row_and_refuses_other_units_vehicles(world):
     other = client.post(url, {"positions": [fix("川A20001")]}, format="json")
     unknown = client.post(url, {"positions": [fix("川A29999")]}, format="json")
     assert other.status_code == unknown.status_code == 400
-    assert other.json()["detail"] == "Row 1: no vehicle you may report positions for is 川A20001."
+    assert (
+        other.json()["detail"] == "Row 1: 川A20001 is not a vehicle you may report positions for."
+    )
     assert client.post(url, {"rows": []}, format="json").status_code == 400
     assert APIClient().post(url, [fix("川A10001")], format="json").status_code in (401, 403)
 
