@@ -140,6 +140,13 @@ def fleet_paths(user: User) -> list[str]:
     on a day with trips."""
     approved = _first_booking(BookingStatus.APPROVED)
     assigned = _first_booking(BookingStatus.ASSIGNED)
+    # The log sheet of a trip that has started (the demo leaves recent ones awaiting theirs).
+    driven = (
+        Booking.objects.filter(status=BookingStatus.ASSIGNED, starts_at__lte=timezone.now())
+        .order_by("pk")
+        .first()
+    )
+    assert driven is not None, "the tiny demo holds no started trip awaiting its log sheet"
     submitted = _first_booking(BookingStatus.SUBMITTED)
     trip = Trip.objects.exclude(payer=F("payee")).select_related("booking").order_by("pk").first()
     assert trip is not None, "the tiny demo holds no settled trip"
@@ -150,7 +157,7 @@ def fleet_paths(user: User) -> list[str]:
         reverse("fleet:dispatch_booking", args=[approved.pk]),
         reverse("fleet:dispatch_booking", args=[assigned.pk]),
         reverse("fleet:booking_detail", args=[assigned.pk]),
-        reverse("fleet:trip_complete", args=[assigned.pk]),
+        reverse("fleet:trip_complete", args=[driven.pk]),
         reverse("fleet:booking_amend", args=[submitted.pk]),
         f"{reverse('fleet:statement')}?unit={trip.payer_id}&month={month}",
         f"{reverse('fleet:map')}?from={day}&to={day}",

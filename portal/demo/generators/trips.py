@@ -166,6 +166,9 @@ def _future_status(rng: np.random.Generator) -> str:
     return str(BookingStatus.ASSIGNED)
 
 
+LOG_SHEET_DUE = dt.timedelta(days=3)
+
+
 def settle_statuses(
     planned: list[PlannedBooking], dispatchers: dict[int, Dispatcher], rng: np.random.Generator
 ) -> None:
@@ -175,6 +178,9 @@ def settle_statuses(
         if booking.ends_at <= now:
             roll = rng.random()
             wanted = "rejected" if roll < 0.05 else "cancelled" if roll < 0.12 else "completed"
+            # Log sheets come in a day or two after the trip: some recent ones are still due.
+            if wanted == "completed" and now - booking.ends_at < LOG_SHEET_DUE and roll > 0.7:
+                wanted = str(BookingStatus.ASSIGNED)
         elif booking.starts_at <= now:
             wanted = str(BookingStatus.ASSIGNED)
         else:
@@ -327,6 +333,9 @@ def trip_row(b: PlannedBooking, history: History, manager: Any) -> dict:
     end = max(
         b.ends_at + dt.timedelta(minutes=int(rng.integers(-40, 41))), start + dt.timedelta(hours=1)
     )
+    # A booking that ended minutes ago cannot have been driven into the future.
+    end = min(end, timezone.now())
+    start = min(start, end - dt.timedelta(hours=1))
     km = Decimal(str(round(b.trip_km * rng.uniform(1.0, 1.12) + rng.uniform(2, 15), 1)))
     odometer = history.odometer.get(vehicle.pk, Decimal(vehicle.odometer_km))
     first = odometer + Decimal(int(rng.integers(0, 40)))

@@ -20,7 +20,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from portal.core.api import ApiViewMixin, UTCDateTimeField
+from portal.core.api import ApiViewMixin, UTCDateTimeField, without_null_characters
 from portal.fleet.choices import (
     ApprovalDecision,
     BookingStatus,
@@ -176,6 +176,10 @@ class BookingInputSerializer(serializers.ModelSerializer):  # type: ignore[type-
 
     def get_validators(self) -> list[Any]:
         return []  # the model's constraints are checked by the service, with its own messages
+
+    def to_internal_value(self, data: Any) -> Any:
+        # The unit is looked up by its credit code before any field validator runs.
+        return super().to_internal_value(without_null_characters(data))
 
 
 class ReasonSerializer(serializers.Serializer):  # type: ignore[type-arg]

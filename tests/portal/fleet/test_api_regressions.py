@@ -51,3 +51,14 @@ def test_a_booking_without_region_or_vehicle_type_reads_as_its_schema_says(api):
     blank = {"$ref": "#/components/schemas/BlankEnum"}
     assert blank in fields["vehicle_type"]["oneOf"]
     assert schema["BlankEnum"] == {"enum": [""]}
+
+
+def test_a_nul_character_in_the_unit_is_a_400_not_a_500(api):
+    """The unit is looked up by credit code before field validators run; PostgreSQL refuses a
+    NUL in a query (DataError, 500), which the fuzz found."""
+    w = trip_data.world()
+    api.force_authenticate(w.requester)
+    body = {"unit": "»ÓV\x00", "pool": w.pool.pk}
+    response = api.post("/api/vehicle-bookings/", body, format="multipart")
+    assert response.status_code == 400
+    assert response.json()["errors"]["unit"] == ["Null characters are not allowed."]
