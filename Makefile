@@ -43,7 +43,7 @@ test: export TIANFU_MODE := test
 test: setup system-test lint
 	$(BIN)/python manage.py check --fail-level WARNING
 	$(BIN)/python manage.py makemigrations --check --dry-run
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest --durations=25
 
 lint: $(VENV)/installed
 	$(BIN)/ruff check .
