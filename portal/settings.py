@@ -537,7 +537,10 @@ LOG_FORMAT = env.get_choice("TIANFU_LOG_FORMAT", ("json", "text"), "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "portal.core.logging.RequestIdFilter"}},
+    "filters": {
+        "request_id": {"()": "portal.core.logging.RequestIdFilter"},
+        "database_outage": {"()": "portal.core.logging.DatabaseOutageFilter"},
+    },
     "formatters": {
         "json": {"()": "portal.core.logging.JsonFormatter"},
         "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
@@ -553,6 +556,7 @@ LOGGING = {
     "root": {"handlers": ["stdout"], "level": LOG_LEVEL},
     "loggers": {
         "django.db.backends": {"level": "INFO"},
+        "django.request": {"filters": ["database_outage"]},
         "procrastinate": {"level": "WARNING"},
         # WeasyPrint logs every layout step at INFO; its warnings (a refused file) still show.
         "weasyprint": {"level": "WARNING"},

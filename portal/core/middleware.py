@@ -49,14 +49,29 @@ def _lost_connection(exc: BaseException) -> bool:
     return sqlstate is None or sqlstate.startswith("08") or sqlstate in SERVER_GONE
 
 
-def _database_fault(exc: BaseException | None) -> BaseException | None:
-    """The error in ``exc``'s chain that says the database cannot be reached, if any."""
+def _first_unreachable(exc: BaseException | None) -> BaseException | None:
+    """The first error in ``exc``'s chain that may mean the database cannot be reached."""
     seen = 0
     while exc is not None and seen < 10:  # a chain is short; the bound guards against cycles
         if isinstance(exc, UNREACHABLE):
-            return exc if _lost_connection(exc) or not _answers() else None
+            return exc
         exc, seen = exc.__cause__ or exc.__context__, seen + 1
     return None
+
+
+def _database_fault(exc: BaseException | None) -> BaseException | None:
+    """The error in ``exc``'s chain that says the database cannot be reached, if any."""
+    found = _first_unreachable(exc)
+    if found is None:
+        return None
+    return found if _lost_connection(found) or not _answers() else None
+
+
+def lost_connection_in(exc: BaseException | None) -> BaseException | None:
+    """The error in ``exc``'s chain that says the connection itself failed, judged without
+    touching the database (the logging filter asks it)."""
+    found = _first_unreachable(exc)
+    return found if found is not None and _lost_connection(found) else None
 
 
 def _first_line(exc: BaseException) -> str:
@@ -92,10 +107,13 @@ class DatabaseUnavailableMiddleware:
         except UNREACHABLE as exc:
             return self.unavailable(request, exc)
         response = self.get_response(request)
-        if response.status_code == 500 and not _answers():
-            # An inner middleware (the session saving, the account checks) met the outage:
-            # its error is already logged; say what the user can do about it.
-            return self.unavailable(request, None)
+        if response.status_code == 500:
+            # An inner middleware (the session saving, the account checks) met the outage.
+            # Django answered 500; the logging filter kept the lost connection on the request
+            # instead of a traceback (portal.core.logging.DatabaseOutageFilter).
+            fault = getattr(request, "database_fault", None)
+            if fault is not None or not _answers():
+                return self.unavailable(request, fault)
         return response
 
     def process_exception(self, request: HttpRequest, exc: Exception) -> HttpResponse | None:

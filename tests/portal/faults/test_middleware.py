@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 from django.db import OperationalError, ProgrammingError, connection, connections
-from django.http import HttpResponse
-from django.test import RequestFactory
+from django.http import HttpRequest, HttpResponse
+from django.test import Client, RequestFactory
 from django.urls import reverse
 
 from portal.core.middleware import RETRY_AFTER_SECONDS, DatabaseUnavailableMiddleware
@@ -122,3 +122,52 @@ def test_a_bad_query_stays_a_server_error():
     request = RequestFactory().get("/units/1/")
     assert middleware.process_exception(request, ProgrammingError("syntax error")) is None
     assert middleware.process_exception(request, ValueError("a bug")) is None
+
+
+class LosesTheDatabase:
+    """A middleware after the sessions whose database connection fails, as the session saving
+    or the account checks meet an outage that began after the request's health check."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        unreachable = connections.create_connection("default")
+        unreachable.settings_dict = {**unreachable.settings_dict, "PORT": str(free_port())}
+        unreachable.ensure_connection()  # refused: an OperationalError without a SQLSTATE
+        return self.get_response(request)
+
+
+def test_an_outage_met_inside_a_middleware_is_the_503_without_a_traceback(
+    officer, settings, caplog
+):
+    inner = "tests.portal.faults.test_middleware.LosesTheDatabase"
+    settings.MIDDLEWARE = [*settings.MIDDLEWARE, inner]
+    browser = Client(raise_request_exception=False)
+    browser.force_login(officer)
+    with caplog.at_level(logging.INFO):
+        response = browser.get("/api/units/", HTTP_ACCEPT_LANGUAGE="en")
+    # The database itself answers: only the error the middleware met says it was lost.
+    assert response.status_code == 503
+    assert json.loads(response.content)["status"] == "unavailable"
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR or r.exc_info]
+    outage = [r for r in caplog.records if r.name == "portal.core.middleware"]
+    assert len(outage) == 1
+    assert "Connection refused" in outage[0].getMessage()
+
+
+def test_a_bug_inside_a_middleware_keeps_its_traceback(officer, settings, caplog):
+    settings.MIDDLEWARE = [*settings.MIDDLEWARE, "tests.portal.faults.test_middleware.Fails"]
+    browser = Client(raise_request_exception=False)
+    browser.force_login(officer)
+    with caplog.at_level(logging.INFO):
+        response = browser.get("/api/units/")
+    assert response.status_code == 500
+    logged = [r for r in caplog.records if r.name == "django.request"]
+    assert logged
+    assert logged[0].exc_info is not None
+
+
+class Fails(LosesTheDatabase):
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        raise ProgrammingError("a bug, not an outage")
