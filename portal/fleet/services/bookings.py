@@ -26,6 +26,7 @@ from portal.fleet.choices import OPEN_BOOKING_STATUSES, BookingAction, BookingSt
 from portal.fleet.exceptions import FleetForbiddenError, FleetInputError, FleetStateError
 from portal.fleet.models import Assignment, Booking, BookingChange, VehiclePool
 from portal.fleet.services.approvals import chain_for
+from portal.fleet.services.dispatch import release_assignment
 from portal.fleet.services.regions import classify, straight_distance_m
 from portal.org.scoping import edit_scope
 
@@ -191,9 +192,7 @@ def release_active(booking: Booking, *, reason: str, by: User) -> Assignment | N
     active = booking.assignments.select_for_update().filter(released_at__isnull=True).first()
     if active is None:
         return None
-    active.released_at = timezone.now()
-    active.release_reason = reason[:200]
-    active.save(update_fields=["released_at", "release_reason"])
+    release_assignment(active, reason)
     BookingChange.objects.create(
         booking=booking,
         action=BookingAction.RELEASED,

@@ -265,7 +265,7 @@ def release(booking: Booking, *, by: User, reason: str = "") -> Assignment:
         booking = _locked(booking)
         _require_manager(booking, by)
         _require_status(booking, BookingStatus.ASSIGNED)
-        old = _release(_current(booking), reason or _("released by the pool manager"))
+        old = release_assignment(_current(booking), reason or _("released by the pool manager"))
         _set_status(booking, BookingStatus.APPROVED)
         _log(booking, by, BookingAction.RELEASED, old, None, note=reason)
     return old
@@ -285,7 +285,7 @@ def reassign(
             raise FleetInputError(_("This vehicle and driver already serve the booking."))
         _require_future(booking)
         vehicle, driver = _check_pair(booking, vehicle, driver)
-        old = _release(current, reason or _("reassigned by the pool manager"))
+        old = release_assignment(current, reason or _("reassigned by the pool manager"))
         assignment = _insert(booking, vehicle, driver, by)
         _log(booking, by, BookingAction.ASSIGNED, old, assignment, note=reason)
     return assignment
@@ -300,8 +300,9 @@ def _current(booking: Booking) -> Assignment:
     return current
 
 
-def _release(current: Assignment, reason: str) -> Assignment:
-    """Mark ``current`` released (inside the caller's transaction); the row stays as record."""
+def release_assignment(current: Assignment, reason: str) -> Assignment:
+    """Mark ``current`` released (inside the caller's transaction, the row locked): its vehicle
+    and driver are free again, the row stays as the record."""
     current.released_at = timezone.now()
     current.release_reason = reason[:200]
     current.save(update_fields=["released_at", "release_reason"])

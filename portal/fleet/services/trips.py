@@ -25,6 +25,7 @@ from portal.core.services import writing
 from portal.fleet.choices import BookingAction, BookingStatus
 from portal.fleet.exceptions import FleetForbiddenError, FleetInputError, FleetStateError
 from portal.fleet.models import Assignment, Booking, BookingChange, Tariff, Trip, Vehicle
+from portal.fleet.services.dispatch import is_manager
 from portal.org.scoping import edit_scope
 
 if TYPE_CHECKING:
@@ -202,8 +203,7 @@ def _when(instant: dt.datetime) -> str:
 
 def may_complete(user: User, booking: Booking, vehicle: Vehicle) -> bool:
     """The booking's pool managers, and the editors of the unit holding the vehicle."""
-    managed = booking.pool.managers.filter(pk=user.pk).exists() and booking.pool.active
-    return managed or edit_scope(user).allows(vehicle.holder)
+    return is_manager(booking, user) or edit_scope(user).allows(vehicle.holder)
 
 
 def _active_assignment(booking: Booking) -> Assignment:

@@ -45,7 +45,8 @@ from portal.fleet.forms.bookings import (
 )
 from portal.fleet.models import Assignment, Booking, BookingApproval, Trip
 from portal.fleet.services import approvals, bookings
-from portal.org.scoping import edit_scope
+from portal.fleet.services.dispatch import is_manager
+from portal.fleet.services.trips import may_complete
 
 
 def _basemap() -> dict[str, str]:
@@ -271,12 +272,16 @@ def booking_map(booking: Booking) -> dict[str, Any]:
 def related_links(booking: Booking, user: Any, assignment: Assignment | None) -> dict[str, str]:
     """The other fleet pages of this booking the user may use: the pool manager's dispatch
     page, the trip's completion form (managers and the vehicle holder's editors), the trip."""
-    manages = booking.pool.active and booking.pool.managers.filter(pk=user.pk).exists()
     links = {}
-    if manages and booking.status in (BookingStatus.APPROVED, BookingStatus.ASSIGNED):
+    if booking.status in (BookingStatus.APPROVED, BookingStatus.ASSIGNED) and is_manager(
+        booking, user
+    ):
         links["dispatch"] = reverse("fleet:dispatch_booking", args=[booking.pk])
-    holder_editor = assignment is not None and edit_scope(user).allows(assignment.vehicle.holder)
-    if booking.status == BookingStatus.ASSIGNED and (manages or holder_editor):
+    if (
+        booking.status == BookingStatus.ASSIGNED
+        and assignment is not None
+        and may_complete(user, booking, assignment.vehicle)
+    ):
         links["complete"] = reverse("fleet:trip_complete", args=[booking.pk])
     trip = Trip.objects.visible_to(user).filter(booking=booking).values_list("pk", flat=True)
     if trip:
