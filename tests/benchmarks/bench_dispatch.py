@@ -38,7 +38,6 @@ import datetime as dt
 import os
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -50,8 +49,6 @@ from django.utils import timezone
 
 from gis.codes import complete_uscc
 from portal.demo.data import fleet as demo_fleet
-from portal.demo.generators.fixtures import read_divisions
-from portal.demo.generators.reference import to_geos
 from portal.fleet.models import Booking, VehiclePool
 from portal.fleet.services.dispatch import suggest
 from portal.fleet.services.regions import classify, straight_distance_m
@@ -59,6 +56,7 @@ from portal.org.choices import Role
 from portal.org.models import AdminDivision, Unit
 from tests.benchmarks.bench_matching import BUILDINGS, PLACE_BUILDINGS, SPREAD_M, quantile
 from tests.benchmarks.conftest import record_line
+from tests.benchmarks.divisions import load_divisions
 from tests.factories import UserFactory
 
 VEHICLES = int(os.environ.get("TIANFU_BENCH_DISPATCH_VEHICLES", "5000"))
@@ -188,19 +186,6 @@ SELECT p.booking_id, p.vehicle_id, p.driver_id, tstzrange(p.starts_at, p.ends_at
 """
 
 
-def _divisions() -> None:
-    """Sichuan and Chongqing, their cities and counties, from the project's real boundaries."""
-    created: dict[str, AdminDivision] = {}
-    for row in read_divisions(Path(settings.BASE_DIR) / "fixtures" / "divisions.gpkg"):
-        created[row.code] = AdminDivision.objects.create(
-            code=row.code,
-            name=row.name,
-            level=row.level,
-            parent=created.get(row.parent_code or ""),
-            geom=to_geos(row.geom),
-        )
-
-
 def _units() -> None:
     units = []
     for division in AdminDivision.objects.order_by("code"):
@@ -259,7 +244,7 @@ def _history(cursor: Any, manager_id: int) -> None:
 
 def generate() -> Any:
     """Everything above; returns the pool manager."""
-    _divisions()
+    load_divisions()
     _units()
     params = {**SPREAD_M, "sc_lon": CAPITALS["510000"][0], "sc_lat": CAPITALS["510000"][1]}
     params |= {"cq_lon": CAPITALS["500000"][0], "cq_lat": CAPITALS["500000"][1]}

@@ -32,21 +32,18 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
-from django.conf import settings
 from django.db import connection
 
 from gis.codes import complete_uscc
 from portal.assets.matching import MATCH_RELATED, match_candidates, match_params
 from portal.assets.models import AssetCategory, Need
 from portal.demo.data.codes import ASSET_CATEGORIES, ASSET_EDITION
-from portal.demo.generators.fixtures import read_divisions
-from portal.demo.generators.reference import to_geos
 from portal.org.models import AdminDivision, Unit
 from tests.benchmarks.conftest import record_line
+from tests.benchmarks.divisions import load_divisions
 
 ASSETS = int(os.environ.get("TIANFU_BENCH_MATCH_ASSETS", "1000000"))
 NEEDS = int(os.environ.get("TIANFU_BENCH_MATCH_NEEDS", "600"))
@@ -217,21 +214,6 @@ SELECT b.unit_id, (%(need_categories)s::bigint[])[1 + floor(random() * %(need_co
 """
 
 
-def _divisions() -> None:
-    """Sichuan, its cities and its counties from the project's real boundaries."""
-    rows = read_divisions(Path(settings.BASE_DIR) / "fixtures" / "divisions.gpkg")
-    created: dict[str, AdminDivision] = {}
-    for row in rows:
-        if row.code.startswith("51"):
-            created[row.code] = AdminDivision.objects.create(
-                code=row.code,
-                name=row.name,
-                level=row.level,
-                parent=created.get(row.parent_code or ""),
-                geom=to_geos(row.geom),
-            )
-
-
 def _categories() -> dict[str, int]:
     known: dict[str, AssetCategory] = {}
     for code, name, parent in ASSET_CATEGORIES:
@@ -261,7 +243,7 @@ def _units() -> None:
 
 def generate(assets: int, needs: int) -> dict[str, Any]:
     """Divisions, categories, units, buildings, assets, warehouses, listings and needs."""
-    _divisions()
+    load_divisions("51")
     categories = _categories()
     _units()
     slots = [categories[c] for c, weight in CATEGORY_WEIGHTS.items() for _ in range(weight)]
