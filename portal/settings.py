@@ -68,6 +68,8 @@ INSTALLED_APPS = [
     "portal.assets",
     "portal.depots",
     "portal.fleet",
+    "portal.costs",
+    "portal.ledgers",
     "portal.exchange",
     "portal.demo",
     "portal.maps",
@@ -471,6 +473,16 @@ for _name in (
         raise env.ConfigError(
             f"TIANFU_FLEET_{_name.upper()}={TIANFU_FLEET[_name]} must be at least 1"
         )
+# Running-cost indicators (portal.costs.indicators): a unit's figure is flagged when it is more
+# than ``outlier_factor`` times the median of its peers (same government level and unit kind,
+# same year), or less than the median divided by it; groups smaller than ``min_peers`` are not
+# judged, since a median of two says nothing.
+TIANFU_COSTS = {
+    "outlier_factor": env.get_float("TIANFU_COSTS_OUTLIER_FACTOR", 1.5, minimum=1.01),
+    "min_peers": env.get_int("TIANFU_COSTS_MIN_PEERS", 5),
+}
+if TIANFU_COSTS["min_peers"] < 3:
+    raise env.ConfigError(f"TIANFU_COSTS_MIN_PEERS={TIANFU_COSTS['min_peers']} must be at least 3")
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # 2.5 MB
 FILE_UPLOAD_HANDLERS = [
     "django.core.files.uploadhandler.MemoryFileUploadHandler",

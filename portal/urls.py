@@ -36,6 +36,8 @@ urlpatterns = [
     path("", include("portal.assets.urls")),
     path("", include("portal.depots.urls")),
     path("", include("portal.fleet.urls")),
+    path("", include("portal.costs.urls")),
+    path("", include("portal.ledgers.urls")),
     path("", include("portal.exchange.urls")),
     path("", include("portal.core.urls")),
 ]
