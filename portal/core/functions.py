@@ -8,9 +8,25 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.gis.db.models.functions import AsGeoJSON, Transform
+from django.contrib.gis.db.models import GeometryField
+from django.contrib.gis.db.models.functions import AsGeoJSON, GeoFunc, Transform
 from django.db.models import Expression, F, Func, JSONField, TextField, Value
 from django.db.models.functions import Cast
+
+
+class SimplifyPreserveTopology(GeoFunc):
+    """``ST_SimplifyPreserveTopology(geom, tolerance)``: thinned boundaries that stay valid."""
+
+    function = "ST_SimplifyPreserveTopology"
+    output_field = GeometryField(srid=4490)
+
+
+class ForcePolygonCCW(GeoFunc):
+    """``ST_ForcePolygonCCW``: exterior rings counter-clockwise and holes clockwise, the
+    right-hand rule RFC 7946 asks of a GeoJSON polygon (stored boundaries may wind either way)."""
+
+    function = "ST_ForcePolygonCCW"
+    output_field = GeometryField(srid=4490)
 
 
 class JSONBuildObject(Func):

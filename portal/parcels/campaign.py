@@ -16,12 +16,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Final
 
-from django.contrib.gis.db.models import GeometryField
-from django.contrib.gis.db.models.functions import AsGeoJSON, GeoFunc
+from django.contrib.gis.db.models.functions import AsGeoJSON
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from portal.core.functions import ForcePolygonCCW, SimplifyPreserveTopology
 from portal.org.choices import DivisionLevel
 from portal.org.models import AdminDivision
 from portal.parcels.choices import CaseStatus, ConflictKind
@@ -37,13 +37,6 @@ BREAKS: Final = (0.2, 0.4, 0.6, 0.8)
 COLOURS: Final = ("#f0f9e8", "#bae4bc", "#7bccc4", "#43a2ca", "#0868ac")
 NO_CASES: Final = "#e4e7eb"
 LIST_LIMIT: Final = 50  # rows of each list on the page; the XLSX carries them all
-
-
-class SimplifyPreserveTopology(GeoFunc):
-    """``ST_SimplifyPreserveTopology(geom, tolerance)``: thinned boundaries that stay valid."""
-
-    function = "ST_SimplifyPreserveTopology"
-    output_field = GeometryField(srid=4490)
 
 
 @dataclass(frozen=True)
@@ -225,7 +218,8 @@ def _region_rows(filters: CampaignFilter) -> Iterable[tuple[str, str, str, str]]
     if filters.prefix:
         inside = Q(code__startswith=filters.prefix) | Q(code=filters.prefix[:4].ljust(6, "0"))
         regions = regions.filter(inside)
-    shape = AsGeoJSON(SimplifyPreserveTopology("geom", TOLERANCE_DEG[filters.level]), precision=4)
+    thinned = SimplifyPreserveTopology("geom", TOLERANCE_DEG[filters.level])
+    shape = AsGeoJSON(ForcePolygonCCW(thinned), precision=4)
     return (
         regions.annotate(shape=shape).order_by("code").values_list("code", "name", "level", "shape")
     )
