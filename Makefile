@@ -43,7 +43,8 @@ test: export TIANFU_MODE := test
 test: setup system-test lint
 	$(BIN)/python manage.py check --fail-level WARNING
 	$(BIN)/python manage.py makemigrations --check --dry-run
-	$(BIN)/python -m pytest --durations=25
+	@# Two pytest processes side by side (browser and fault tests beside the rest): tests/run_suite.py.
+	$(BIN)/python -m tests.run_suite
 
 lint: $(VENV)/installed
 	$(BIN)/ruff check .
