@@ -28,7 +28,9 @@ SELECT json_build_object(
     'type', 'FeatureCollection',
     'features', coalesce(json_agg(json_build_object(
         'type', 'Feature',
-        'geometry', ST_AsGeoJSON(ST_ForcePolygonCCW(ST_SimplifyPreserveTopology(r.geom, %(tolerance)s)), 4, 0)::json,
+        'geometry', ST_AsGeoJSON(
+            ST_ForcePolygonCCW(ST_SimplifyPreserveTopology(r.geom, %(tolerance)s)), 4, 0
+        )::json,
         'properties', json_build_object(
             'code', r.code, 'name', r.name,
             'count', coalesce(s.count, 0), 'value', coalesce(s.value, 0)

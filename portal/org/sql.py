@@ -10,7 +10,9 @@ SELECT json_build_object(
     'type', 'FeatureCollection',
     'features', coalesce(json_agg(json_build_object(
         'type', 'Feature',
-        'geometry', ST_AsGeoJSON(ST_ForcePolygonCCW(ST_SimplifyPreserveTopology(geom, %(tolerance)s)), 5, 0)::json,
+        'geometry', ST_AsGeoJSON(
+            ST_ForcePolygonCCW(ST_SimplifyPreserveTopology(geom, %(tolerance)s)), 5, 0
+        )::json,
         'properties', json_build_object('code', code, 'name', name, 'level', level)
     ) ORDER BY level DESC, code), '[]'::json)
 )::text
