@@ -25,8 +25,10 @@ from portal.demo.generators import (
     accounts,
     assets,
     buildings,
+    costs,
     depots,
     fleet,
+    ledgers,
     operations,
     parcels,
     reference,
@@ -124,7 +126,9 @@ def _stages(
         ("warehouse", warehouse.write_warehouse),
         ("accounts", _accounts),
         ("fleet", operations.write_operations),
+        ("costs", costs.write_costs),
         ("titles", titles.write_titles),
+        ("ledgers", ledgers.write_ledgers),
         ("conflicts", _conflicts),
     ]
 

@@ -23,6 +23,7 @@ from portal.assets.models import (
     TransferBatch,
 )
 from portal.buildings.models import Building, Floor, Occupancy, SpaceStandard
+from portal.costs.models import CostBasis, CostBudget, CostCampaign, CostRecord
 from portal.demo.exceptions import DemoDataError
 from portal.depots.models import (
     CoverageAnalysis,
@@ -36,11 +37,17 @@ from portal.depots.models import (
     SupplyCategory,
 )
 from portal.fleet.models import Assignment, Booking, Driver, Trip, Vehicle, VehiclePool
+from portal.ledgers.models import SpaceReport
 from portal.org.models import AdminDivision, CooperationRegion, Unit
 from portal.parcels.models import Certificate, Parcel, Right, SourceDocument, TitleCase
 
 # Deleted in this order: dependants before what they point to.
 SYNTHETIC_MODELS: tuple[type[Model], ...] = (
+    SpaceReport,
+    CostCampaign,
+    CostRecord,
+    CostBudget,
+    CostBasis,
     Trip,
     Booking,
     VehiclePool,
@@ -69,12 +76,13 @@ REFERENCE_MODELS: tuple[type[Model], ...] = (
 
 
 def synthetic_state() -> tuple[bool, bool]:
-    """Whether synthetic data is present, and whether its last written stage (titles) completed.
+    """Whether synthetic data is present, and whether its last written stage (the office-space
+    reports) completed.
 
     The conflict run after it only computes findings; ``manage.py detect_conflicts`` redoes it.
     """
     present = Unit.objects.filter(synthetic=True).exists()
-    return present, present and TitleCase.objects.filter(building__synthetic=True).exists()
+    return present, present and SpaceReport.objects.filter(synthetic=True).exists()
 
 
 def count_rows() -> dict[str, int]:
@@ -165,6 +173,26 @@ def _delete_fleet_work() -> None:
     Booking.objects.filter(pk__in=bookings, synthetic=False).delete()
 
 
+def _delete_cost_and_ledger_work() -> None:
+    """Figures and reports of demo units or on demo buildings, rounds the demo's accounts opened
+    or acted in, and reports they took, whoever wrote them: they protect the buildings and
+    accounts the reset removes (a round's returns and steps go with it)."""
+    demo = Q(unit__synthetic=True)
+    for model in (CostRecord, CostBudget, CostBasis):
+        rows = model.objects.filter(
+            demo | Q(building__synthetic=True) if model is CostRecord else demo
+        )
+        rows.filter(synthetic=False).delete()
+    CostCampaign.objects.filter(
+        Q(opened_by__unit__synthetic=True) | Q(returns__steps__by__unit__synthetic=True),
+        synthetic=False,
+    ).delete()
+    SpaceReport.objects.filter(
+        demo | Q(taken_by__unit__synthetic=True) | Q(steps__by__unit__synthetic=True),
+        synthetic=False,
+    ).delete()
+
+
 def delete_synthetic() -> dict[str, int]:
     """Delete every synthetic row, the demo cases' files and the synthetic units' accounts.
 
@@ -175,6 +203,7 @@ def delete_synthetic() -> dict[str, int]:
     _delete_stock_movements()
     _delete_depot_work()
     _delete_fleet_work()
+    _delete_cost_and_ledger_work()
     deleted = {}
     for model in SYNTHETIC_MODELS[:-2]:
         deleted[model._meta.label] = _delete(model.objects.filter(synthetic=True))

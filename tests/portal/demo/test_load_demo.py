@@ -454,8 +454,17 @@ def test_the_command_names_the_titles_stage_and_the_findings(tiny):
         command._summary(tiny)
         labels = {kind: str(ConflictKind(kind).label) for kind in tiny.findings}
     text = out.getvalue()
-    assert [s.name for s in tiny.stages][-4:] == ["accounts", "fleet", "titles", "conflicts"]
+    assert [s.name for s in tiny.stages][-6:] == [
+        "accounts",
+        "fleet",
+        "costs",
+        "titles",
+        "ledgers",
+        "conflicts",
+    ]
     assert "  titles " in text
+    assert "  costs " in text
+    assert "  ledgers " in text
     assert "  conflicts " in text
     for kind, counts in tiny.findings.items():
         assert f"Conflict register, {labels[kind]}: {counts['found']} found" in text
