@@ -5,7 +5,8 @@ administrator (or, for the security audit, the audit administrator) with HTML, a
 page of each kind the tiny demo load holds, and the fleet pages that need a booking in a given
 state, a pool or a month with trips (the administrator manages every demo pool, so the dispatch
 pages answer him); then the login pages, the admin index, a changelist,
-a change form and an add form with the Leaflet map widget, and the API's Swagger UI. Each page
+a change form and an add form with the Leaflet map widget, and the API's Swagger UI; the
+running-cost pages with a parameter, and a return's fill page for its filler. Each page
 is loaded until the network is idle and the mouse has crossed its charts (ECharts writes its
 tooltips on hover); any ``securitypolicyviolation`` event or console message about the policy
 fails the test, naming the page and the directive, and so does any response of the portal
@@ -17,6 +18,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 from django.apps import apps
@@ -28,13 +30,16 @@ from django.utils import timezone
 from playwright.sync_api import ConsoleMessage, Page, Response
 
 from portal.buildings.models import Building
+from portal.costs.choices import EDITABLE_RETURN_STATUSES, CampaignStatus
+from portal.costs.models import CostCampaign, CostRecord, CostReturn
 from portal.demo.services import load_demo
 from portal.depots.models import CoverageAnalysis, SitingScenario
 from portal.exchange.models import ImportJob
 from portal.fleet.choices import BookingStatus
 from portal.fleet.models import Booking, Trip, VehiclePool
+from portal.ledgers.models import SpaceReport
 from portal.org.choices import Role
-from portal.org.models import User
+from portal.org.models import Unit, User
 from portal.parcels.models import TitleCase
 from tests.factories import BuildingFactory, UserFactory, division, square
 
@@ -172,6 +177,62 @@ def fleet_paths(user: User) -> list[str]:
     return paths
 
 
+def answered(user: User, paths: list[str]) -> list[str]:
+    """``paths``, each checked to answer ``user`` with HTML."""
+    client = Client()
+    client.force_login(user)
+    for path in paths:
+        response = client.get(path)
+        assert response.status_code == 200, (path, response.status_code)
+        assert response["Content-Type"].startswith("text/html"), path
+    return paths
+
+
+def costs_paths(user: User) -> list[str]:
+    """Running-cost and office-space report pages with a parameter, on the demo's figures: a
+    unit's trends and a building's drill-down with records, the open round, a return of it,
+    a report; and the dashboard and ranking at county level (the parameterless routes show
+    the city level)."""
+    record = CostRecord.objects.filter(building__isnull=False).order_by("pk").first()
+    assert record is not None, "the tiny demo holds no cost record on a building"
+    opened = CostCampaign.objects.filter(status=CampaignStatus.OPEN).order_by("pk").first()
+    assert opened is not None, "the tiny demo holds no open round"
+    cost_return = opened.returns.order_by("pk").first()
+    report = SpaceReport.objects.order_by("pk").first()
+    assert cost_return is not None, "the open round holds no return"
+    assert report is not None, "the tiny demo holds no office-space report"
+    county = {"level": "county", "year": record.year}
+    return answered(
+        user,
+        [
+            reverse("costs:unit_costs", args=[record.unit_id]),
+            reverse("costs:building_costs", args=[record.building_id]),
+            reverse("costs:campaign_detail", args=[opened.pk]),
+            reverse("costs:return_detail", args=[cost_return.pk]),
+            reverse("ledgers:report_detail", args=[report.pk]),
+            f"{reverse('costs:dashboard')}?{urlencode(county)}",
+            f"{reverse('costs:ranking')}?{urlencode(county)}",
+        ],
+    )
+
+
+def filler_paths() -> tuple[User, list[str]]:
+    """The fill page of a return of the open round still being filled, for its division's
+    administrator (a province administrator fills only the province's own)."""
+    cost_return = (
+        CostReturn.objects.filter(
+            campaign__status=CampaignStatus.OPEN, status__in=EDITABLE_RETURN_STATUSES
+        )
+        .exclude(division__level="province")
+        .order_by("pk")
+        .first()
+    )
+    assert cost_return is not None, "the tiny demo holds no return being filled"
+    unit = Unit.objects.filter(division=cost_return.division).order_by("pk").first()
+    filler = UserFactory(role=Role.DIVISION_ADMIN, unit=unit)
+    return filler, answered(filler, [reverse("costs:return_fill", args=[cost_return.pk])])
+
+
 def admin_paths() -> list[str]:
     building = Building.objects.order_by("pk").first()
     assert building is not None
@@ -264,7 +325,10 @@ def test_every_page_obeys_the_policy(page, live_server, province_admin):
     assert details >= REQUIRED_DETAILS, REQUIRED_DETAILS - details
     assert reverse("maps:map") in pages
     assert reverse("fleet:dispatch_queue") in pages
+    issue11 = ["costs:dashboard", "costs:ranking", "costs:campaign_list", "costs:campaign_create"]
+    assert {reverse(name) for name in [*issue11, "ledgers:report_list"]} <= set(pages)
     pages += [path for path in fleet_paths(province_admin) if path not in pages]
+    pages += [path for path in costs_paths(province_admin) if path not in pages]
     found = {path: violations_on(page, live_server.url + path) for path in anonymous}
     sign_in_by_cookie(page, live_server, province_admin)
     for path in [*pages, *admin_paths()]:
@@ -276,6 +340,12 @@ def test_every_page_obeys_the_policy(page, live_server, province_admin):
     page.context.clear_cookies()
     sign_in_by_cookie(page, live_server, auditor)
     for path in audit_pages:
+        found[path] = violations_on(page, live_server.url + path)
+    # A return's fill page answers those who fill it, never a province administrator.
+    filler, fill_pages = filler_paths()
+    page.context.clear_cookies()
+    sign_in_by_cookie(page, live_server, filler)
+    for path in fill_pages:
         found[path] = violations_on(page, live_server.url + path)
     assert len(found) > 30, sorted(found)
     assert {path: seen for path, seen in found.items() if seen} == {}
