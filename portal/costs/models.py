@@ -8,6 +8,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from portal.core.models import RegistryModel
 from portal.core.tracking import tracked
@@ -37,7 +38,9 @@ class EnergyFactor(models.Model):
     GJ). Seeded from GB/T 2589-2020 and marked for checking: the factors are data, editable
     by the administration, never constants in code. Water is no energy and has no factor."""
 
-    category = models.CharField(_("category"), max_length=20, choices=CostCategory, unique=True)
+    category = models.CharField(
+        pgettext_lazy("running cost", "category"), max_length=20, choices=CostCategory, unique=True
+    )
     unit = models.CharField(_("metered unit"), max_length=10)
     kgce_per_unit = models.DecimalField(
         _("kgce per unit"), max_digits=10, decimal_places=4, validators=[MinValueValidator(0)]
@@ -94,7 +97,9 @@ class CostBudget(RegistryModel):
         "org.Unit", verbose_name=_("unit"), on_delete=models.CASCADE, related_name="cost_budgets"
     )
     year = models.PositiveSmallIntegerField(_("year"), **YEAR)  # type: ignore[arg-type]
-    category = models.CharField(_("category"), max_length=20, choices=CostCategory)
+    category = models.CharField(
+        pgettext_lazy("running cost", "category"), max_length=20, choices=CostCategory
+    )
     amount_yuan = models.DecimalField(_("budget (yuan)"), **MONEY)  # type: ignore[arg-type]
 
     objects = CostBudgetQuerySet.as_manager()
@@ -140,7 +145,9 @@ class CostRecord(RegistryModel):
         validators=[MinValueValidator(1), MaxValueValidator(12)],
         help_text=_("Empty for a figure of the whole year."),
     )
-    category = models.CharField(_("category"), max_length=20, choices=CostCategory)
+    category = models.CharField(
+        pgettext_lazy("running cost", "category"), max_length=20, choices=CostCategory
+    )
     amount_yuan = models.DecimalField(_("actual (yuan)"), **MONEY)  # type: ignore[arg-type]
     quantity = models.DecimalField(
         _("quantity"),
@@ -217,7 +224,9 @@ class CostCampaign(RegistryModel):
     )
     opened_at = models.DateTimeField(_("opened at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
-    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+    published_at = models.DateTimeField(
+        pgettext_lazy("campaign", "published at"), null=True, blank=True
+    )
 
     objects = CostCampaignQuerySet.as_manager()
 

@@ -234,7 +234,7 @@ def _change_rows(change: Mapping[str, Any], mask: Masker) -> list[list[Any]]:
 
 
 def _changes(report: SpaceReport, mask: Masker) -> Table:
-    headers = [_("Time"), _("Record"), _("Action"), _("Building"), _("Field")]
+    headers = [_("Time"), pgettext("history", "Record"), _("Action"), _("Building"), _("Field")]
     headers += [_("Before"), _("After"), _("By")]
     rows = [row for change in report.changes for row in _change_rows(change, mask)]
     return Table("changes", _("Changes during the year"), headers, rows)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from portal.core.models import RegistryModel
 from portal.core.tracking import tracked
@@ -88,7 +89,10 @@ class LedgerStep(models.Model):
     """A step of a report's history: who did what, from which state to which, with a comment."""
 
     report = models.ForeignKey(
-        SpaceReport, verbose_name=_("report"), on_delete=models.CASCADE, related_name="steps"
+        SpaceReport,
+        verbose_name=pgettext_lazy("ledger", "report"),
+        on_delete=models.CASCADE,
+        related_name="steps",
     )
     action = models.CharField(_("action"), max_length=10, choices=LedgerAction)
     from_status = models.CharField(_("from"), max_length=10, choices=LedgerStatus, blank=True)

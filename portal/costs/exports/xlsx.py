@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import IO, Any, Final
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from openpyxl import Workbook
 
 from portal.core.choices import GovernmentLevel
@@ -47,7 +48,9 @@ def label_of(choices: Any, value: str) -> str:
 
 
 def _summary(book: Workbook, dashboard: Dashboard) -> None:
-    sheet = table_sheet(book, _("Summary"), [_("Category"), _("Actual (yuan)")])
+    sheet = table_sheet(
+        book, _("Summary"), [pgettext("running cost", "Category"), _("Actual (yuan)")]
+    )
     for value, label in CostCategory.choices:
         sheet.append([str(label), figure(sheet, dashboard.by_category[value])])
     sheet.append([header_cell(sheet, _("Total")), figure(sheet, dashboard.total.total_yuan)])
