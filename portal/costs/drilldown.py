@@ -28,7 +28,7 @@ from portal.costs.dashboard import (
     shown,
 )
 from portal.costs.indicators import INDICATORS, Outlier, UnitYear, compute_for
-from portal.costs.models import CostRecord
+from portal.costs.models import CostBudget, CostRecord
 
 TREND_CHARTS: Final = ("per_m2_yuan", "per_person_yuan", "energy_per_m2_kgce", "execution_rate")
 
@@ -49,6 +49,31 @@ class YearLine:
         return indicator_texts(self.row)
 
 
+@dataclass(frozen=True)
+class BudgetLine:
+    """One category of a unit's year: its budget (None without one), what it spent and the
+    execution rate as the page prints it."""
+
+    label: str
+    budget: Decimal | None
+    actual: Decimal
+
+    @property
+    def execution(self) -> str:
+        rate = None if self.budget is None else ratio(self.actual, self.budget, "execution_rate")
+        return shown("execution_rate", rate)
+
+
+def budget_lines(user: Any, row: UnitYear) -> list[BudgetLine]:
+    """Budget against actual by category for one of the unit's years (one query)."""
+    budgets = CostBudget.objects.visible_to(user).filter(unit_id=row.unit_id, year=row.year)
+    by_category = dict(budgets.values_list("category", "amount_yuan"))
+    return [
+        BudgetLine(str(label), by_category.get(value), row.by_category.get(value, ZERO))
+        for value, label in CostCategory.choices
+    ]
+
+
 @dataclass
 class UnitTrend:
     """A unit's years (oldest first), which are final, its charts and the buildings it
@@ -58,6 +83,11 @@ class UnitTrend:
     final: set[int]
     charts: list[Any]
     buildings: list[tuple[int, str, Decimal]]  # building id, name, Σ over the years shown
+    budgets: list[BudgetLine]  # the latest year's categories, budget against actual
+
+    @property
+    def budget_year(self) -> int | None:
+        return self.rows[-1].year if self.rows else None
 
     @property
     def outliers(self) -> list[Outlier]:
@@ -130,7 +160,8 @@ def unit_trend(user: Any, unit: Any) -> UnitTrend:
     rows.sort(key=lambda r: r.year)
     charts = [_total_chart(rows)] if rows else []
     charts += [_indicator_chart(rows, key) for key in TREND_CHARTS if rows]
-    return UnitTrend(rows, final_years(years), charts, unit_buildings(user, unit, years))
+    budgets = budget_lines(user, rows[-1]) if rows else []
+    return UnitTrend(rows, final_years(years), charts, unit_buildings(user, unit, years), budgets)
 
 
 # -- a building's drill-down -------------------------------------------------------------------

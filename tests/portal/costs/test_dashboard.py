@@ -233,6 +233,23 @@ def test_unit_page_charts_and_years(client, w):
     assert trend.buildings == [(w.tower.pk, "锦江大楼", Decimal("3000.00"))]
 
 
+def test_unit_page_sets_each_category_against_its_budget(client, w):
+    client.force_login(w.province_admin)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    response = client.get(reverse("costs:unit_costs", args=[w.jia.pk]))
+    lines = {line.label: line for line in response.context["trend"].budgets}
+    assert len(lines) == len(CostCategory.choices)
+    prop = lines[str(CostCategory.PROPERTY.label)]
+    assert (prop.budget, prop.actual, prop.execution) == (
+        Decimal("20000.00"),
+        Decimal("10000.00"),
+        "50.0%",
+    )
+    power = lines[str(CostCategory.ELECTRICITY.label)]
+    assert (power.budget, power.actual, power.execution) == (None, Decimal("4700.00"), "—")
+    assert f"Budget against actual by category, {YEAR}" in response.content.decode()
+
+
 def test_unit_page_is_scoped(client, w):
     client.force_login(w.county_admin)
     assert client.get(reverse("costs:unit_costs", args=[w.yi.pk])).status_code == 404
