@@ -139,35 +139,13 @@ def compute_for(user: User, years: Iterable[int], *, division_prefix: str = "") 
 
 
 def _unit_year(row: sql.IndicatorRow, judge: _Judge) -> UnitYear:
-    by_category = {**ZEROS, **row.by_category}
-    figures = {
-        "per_m2_yuan": row.per_m2_yuan,
-        "per_person_yuan": row.per_person_yuan,
-        "per_vehicle_yuan": row.per_vehicle_yuan,
-        "energy_per_m2_kgce": row.energy_per_m2_kgce,
-        "energy_per_person_kgce": row.energy_per_person_kgce,
-    }
-    return UnitYear(
-        unit_id=row.unit_id,
-        unit_name=row.unit_name,
-        level=row.level,
-        kind=row.kind,
-        division_code=row.division_code,
-        year=row.year,
-        total_yuan=row.total_yuan,
-        by_category=by_category,
-        budget_yuan=row.budget_yuan,
-        execution_rate=row.execution_rate,
-        area_m2=row.area_m2,
-        staff=row.staff,
-        vehicles=row.vehicles,
-        energy_kgce=row.energy_kgce,
-        water_m3=row.water_m3,
-        water_per_person_m3=row.water_per_person_m3,
-        yoy_change=row.yoy_change,
-        outliers=judge.outliers(row, figures),
-        **figures,
-    )
+    """The statement's row as the public figure: every category present, the peer medians
+    turned into the outliers they flag."""
+    fields = row._asdict()
+    del fields["peers"]
+    fields["by_category"] = {**ZEROS, **row.by_category}
+    figures = {key: fields[key] for key in JUDGED}
+    return UnitYear(**fields, outliers=judge.outliers(row, figures))
 
 
 ZEROS = {category.value: Decimal("0.00") for category in CostCategory}
