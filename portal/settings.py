@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "portal.exchange",
     "portal.demo",
     "portal.maps",
+    "portal.features",
 ]
 
 MIDDLEWARE = [

@@ -28,6 +28,7 @@ urlpatterns = [
         "favicon.ico", RedirectView.as_view(url=lazy_static("core/img/favicon.svg"), permanent=True)
     ),
     path("api/", include("portal.api_urls")),
+    path("ogc/", include("portal.features.urls")),
     path("audit/", include("portal.audits.urls")),
     path("", include("portal.maps.urls")),
     path("", include("portal.org.urls")),

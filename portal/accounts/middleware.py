@@ -39,7 +39,8 @@ class AccountPolicyMiddleware:
             return None
         if request.path.startswith(settings.STATIC_URL):
             return None
-        api = "api" in match.namespaces
+        # The REST API and OGC API – Features answer clients that cannot follow a redirect.
+        api = not {"api", "features"}.isdisjoint(match.namespaces)
         if request.user.is_authenticated:
             step = policy.pending_step(request)
         elif api:

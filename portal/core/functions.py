@@ -29,6 +29,14 @@ class ForcePolygonCCW(GeoFunc):
     output_field = GeometryField(srid=4490)
 
 
+class FlipCoordinates(GeoFunc):
+    """``ST_FlipCoordinates``: y before x, for CRSs whose authority puts latitude or northing
+    first (OGC API – Features Part 2 answers in that order)."""
+
+    function = "ST_FlipCoordinates"
+    output_field = GeometryField()
+
+
 class JSONBuildObject(Func):
     """``json_build_object(key, value, ...)``: keeps key order and, unlike Django's
     ``JSONObject`` (``jsonb_build_object`` on PostgreSQL 15), never builds a jsonb per row."""

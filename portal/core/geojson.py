@@ -37,7 +37,9 @@ def _many_expression(model: Any, field: serializers.ManyRelatedField) -> Express
     return ArraySubquery(rows.values(child.slug_field))
 
 
-def _expression(model: Any, field: serializers.Field, geometry: dict[str, Any]) -> Expression:
+def field_expression(
+    model: Any, field: serializers.Field, geometry: dict[str, Any]
+) -> Expression:
     """The SQL expression giving what ``field`` would write for a record."""
     if isinstance(field, serializers.SerializerMethodField) or field.source == "*":
         raise ImproperlyConfigured(f"{field.field_name}: method fields have no SQL equivalent")
@@ -59,7 +61,7 @@ def feature_expression(
     meta = serializer.Meta
     geometry = {"transform_to": transform_to, "precision": precision}
     properties = {
-        name: _expression(meta.model, field, geometry)
+        name: field_expression(meta.model, field, geometry)
         for name, field in serializer.fields.items()
         if name not in (meta.id_field, meta.geo_field) and not field.write_only
     }

@@ -1,8 +1,9 @@
 """Vector tile endpoints: ``/tiles/<layer>/<z>/<x>/<y>.pbf`` and TileJSON ``/tiles/<layer>.json``.
 
-Both need a signed-in session and answer errors as JSON ``{"detail": ...}`` (plus ``errors`` per
-filter parameter), never as an HTML page a tile client would try to decode. Content depends on
-the user's scope and clearance, so caches may only keep it privately.
+Both need a signed-in session (or a desktop client's token or Basic credentials) and answer
+errors as JSON ``{"detail": ...}`` (plus ``errors`` per filter parameter), never as an HTML
+page a tile client would try to decode. Content depends on the user's scope and clearance, so
+caches may only keep it privately.
 """
 
 from typing import Any
@@ -13,8 +14,10 @@ from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.views import View
+from rest_framework.exceptions import AuthenticationFailed
 
 from gis.crs import SICHUAN_CHONGQING_BBOX
+from portal.accounts.desktop import authenticate_desktop, challenge
 from portal.core.exceptions import PortalError
 from portal.maps.tiles import MAX_ZOOM, FilterError, Tile, TileSource, render, tile_source
 
@@ -37,6 +40,21 @@ def _private(response: HttpResponse) -> HttpResponse:
 
 
 class TileAccessMixin(LoginRequiredMixin):
+    """A signed-in session, or a desktop client's token or HTTP Basic credentials (the links
+    from OGC API – Features collections lead QGIS here)."""
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_authenticated:
+            try:
+                user = authenticate_desktop(request)
+            except AuthenticationFailed as exc:
+                response = JsonResponse({"detail": str(exc.detail)}, status=401)
+                response["WWW-Authenticate"] = challenge(request)
+                return response
+            if user is not None:
+                request.user = user
+        return super().dispatch(request, *args, **kwargs)  # type: ignore[no-any-return]
+
     def handle_no_permission(self) -> JsonResponse:
         # A tile client cannot follow a redirect to the login page; it gets a plain refusal.
         return JsonResponse({"detail": _("Sign in to see map tiles.")}, status=403)
