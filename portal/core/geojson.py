@@ -37,9 +37,7 @@ def _many_expression(model: Any, field: serializers.ManyRelatedField) -> Express
     return ArraySubquery(rows.values(child.slug_field))
 
 
-def field_expression(
-    model: Any, field: serializers.Field, geometry: dict[str, Any]
-) -> Expression:
+def field_expression(model: Any, field: serializers.Field, geometry: dict[str, Any]) -> Expression:
     """The SQL expression giving what ``field`` would write for a record."""
     if isinstance(field, serializers.SerializerMethodField) or field.source == "*":
         raise ImproperlyConfigured(f"{field.field_name}: method fields have no SQL equivalent")

@@ -3,11 +3,13 @@ built by PostGIS in one statement (portal.core.geojson) in the CRS the client as
 
 from __future__ import annotations
 
+import json
 from datetime import UTC
 from typing import Any
 
 from django.contrib.gis.db.models import Extent
 from django.contrib.gis.db.models.functions import AsGeoJSON, Transform
+from django.core.exceptions import ValidationError
 from django.db.models import DateTimeField, Expression, F, Max, Min, Q, QuerySet, Value
 from django.utils import timezone
 
@@ -105,18 +107,31 @@ def page(collection: Collection, records: QuerySet[Any], query: ItemsQuery) -> t
     return geojson.feature_rows(records, feature, limit=query.limit, offset=query.offset)
 
 
-def one(collection: Collection, user: Any, feature_id: str, out: OutputCRS) -> tuple[Any, Any]:
+def one(
+    collection: Collection, user: Any, feature_id: str, out: OutputCRS
+) -> tuple[dict[str, Any], QuerySet[Any]]:
     """The GeoJSON of one feature ``user`` may read, and the queryset of its record (for the
     security audit); 404 for any other."""
-    key = collection.id_field
-    if key == "pk" and not feature_id.isdigit():
+    records = collection.records(user).filter(**{collection.id_field: _key(collection, feature_id)})
+    feature = feature_expression(collection, out)
+    # The page's statement, one row long: the ORM would decode the json value twice.
+    features, rows = geojson.feature_rows(records, feature, limit=1, offset=0)
+    if not rows:
         raise FeatureNotFoundError()
-    records = collection.records(user).filter(**{key: feature_id})
-    rows = records.annotate(feature=feature_expression(collection, out)).values_list("feature")
-    found = list(rows[:1])
-    if not found:
-        raise FeatureNotFoundError()
-    return found[0][0], records
+    return json.loads(features)[0], records
+
+
+def _key(collection: Collection, feature_id: str) -> Any:
+    """The key value ``feature_id`` names; one that cannot be a key (a word for a number, a
+    number past the column's range) is a feature that does not exist, not a server error."""
+    meta = collection.model._meta
+    field = meta.pk if collection.id_field == "pk" else meta.get_field(collection.id_field)
+    try:
+        value = field.to_python(feature_id)
+        field.run_validators(value)
+    except ValidationError:
+        raise FeatureNotFoundError() from None
+    return value
 
 
 def extent(collection: Collection, user: Any) -> dict[str, Any]:

@@ -27,6 +27,7 @@ from portal.features.exceptions import InvalidParameterError
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
+MAX_DIGITS = 18
 FORMATS = ("json", "geojson")
 # The parameters of every items request; a collection adds its attribute filters.
 STANDARD = ("f", "limit", "offset", "bbox", "bbox-crs", "datetime", "crs")
@@ -92,7 +93,9 @@ def _whole(raw: str, name: str, default: int) -> int:
     raw = raw.strip()
     if not raw:
         return default
-    if not raw.isdigit():
+    # ASCII digits only ("²" is a digit to Python, not to int()), and no more than PostgreSQL's
+    # bigint LIMIT and OFFSET take.
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > MAX_DIGITS:
         raise InvalidParameterError(
             _("%(name)s must be a whole number from 0, got %(value)s")
             % {"name": name, "value": raw[:20]}
@@ -194,10 +197,13 @@ def _instant(raw: str, *, end: bool) -> datetime | None:
     text = raw.strip()
     if text in ("", ".."):
         return None
-    stamp = parse_datetime(text) if "T" in text.upper() else None
+    try:  # Django's parsers raise ValueError for a well-formed impossible day (2021-02-30)
+        stamp = parse_datetime(text) if "T" in text.upper() else None
+        day: date | None = parse_date(text) if len(text) == 10 else None
+    except ValueError:
+        stamp = day = None
     if stamp is not None:
         return stamp if timezone.is_aware(stamp) else timezone.make_aware(stamp)
-    day: date | None = parse_date(text) if len(text) == 10 else None
     if day is None:
         raise InvalidParameterError(
             _(

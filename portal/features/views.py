@@ -59,7 +59,13 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if isinstance(exc, exceptions.APIException):
         status = exc.status_code
         code = _CODES.get(status, "ServerError")
-        return Response({"code": code, "description": str(exc.detail)}, status=status)
+        # A 401 must say how to authenticate (RFC 9110): APIView puts the challenge on the
+        # exception, and DRF's own handler, which this one replaces, copied it to the answer.
+        scheme = getattr(exc, "auth_header", None)
+        headers = {"WWW-Authenticate": scheme} if scheme else None
+        return Response(
+            {"code": code, "description": str(exc.detail)}, status=status, headers=headers
+        )
     return None
 
 
@@ -176,7 +182,7 @@ class ItemView(OGCView):
         feature, records = items.one(item, request.user, feature_id, out)
         if not item.reference and sees_classified(request.user):
             record_confidential_view(request, records.get(), channel="ogc")
-        feature["links"] = documents.feature_links(request, item, feature_id)
+        feature["links"] = documents.feature_links(request, item, str(feature["id"]))
         response = json_response(feature, documents.GEOJSON)
         response["Content-Crs"] = out.header
         return response
