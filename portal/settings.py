@@ -513,7 +513,7 @@ PGHISTORY_CONTEXT_FIELD = pghistory.ContextForeignKey(db_index=True)
 # The REST API (/api/): token first so an anonymous request gets 401 with WWW-Authenticate.
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "portal.accounts.tokens.CachedTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

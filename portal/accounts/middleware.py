@@ -7,10 +7,10 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.urls import reverse
-from rest_framework.authentication import TokenAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 
 from portal.accounts import policy
+from portal.accounts.tokens import CachedTokenAuthentication
 
 # Pages any account may open whatever it has still to do: signing in and out, the language,
 # the health check for load balancers.
@@ -50,19 +50,28 @@ class AccountPolicyMiddleware:
         if step is None or match.view_name in {step.view_name, *step.also_allowed}:
             return None
         if api:
-            return JsonResponse({"detail": str(step.message), "step": step.name}, status=403)
+            return _refused(step, ogc="features" in match.namespaces)
         query = urlencode({"next": request.get_full_path()})
         return HttpResponseRedirect(f"{reverse(step.view_name)}?{query}")
+
+
+def _refused(step: policy.Step, *, ogc: bool) -> JsonResponse:
+    """403 with the reason, in the OGC API's exception object ``{code, description}`` there."""
+    if ogc:
+        body = {"code": "Forbidden", "description": str(step.message), "step": step.name}
+    else:
+        body = {"detail": str(step.message), "step": step.name}
+    return JsonResponse(body, status=403)
 
 
 def _token_step(request: HttpRequest) -> policy.Step | None:
     """The step pending for the account of the request's API token, if it carries one.
 
-    DRF authenticates inside the view, after every middleware; reading the token here costs one
-    query on token requests only. A bad token is left to DRF, which answers 401.
+    DRF authenticates inside the view, after every middleware; the token read here is kept on
+    the request for it (CachedTokenAuthentication). A bad token is left to DRF, which answers 401.
     """
     try:
-        found = TokenAuthentication().authenticate(request)
+        found = CachedTokenAuthentication().authenticate(request)
     except AuthenticationFailed:
         return None
     return policy.token_step(found[0]) if found else None

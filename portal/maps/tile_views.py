@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.views import View
-from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.exceptions import APIException
 
 from gis.crs import SICHUAN_CHONGQING_BBOX
 from portal.accounts.desktop import authenticate_desktop, challenge
@@ -39,6 +39,17 @@ def _private(response: HttpResponse) -> HttpResponse:
     return response
 
 
+def _refusal(request: HttpRequest, exc: APIException) -> JsonResponse:
+    """A refused token or Basic credential, answered as DRF answers it on the API."""
+    response = JsonResponse({"detail": str(exc.detail)}, status=exc.status_code)
+    if exc.status_code == 401:
+        response["WWW-Authenticate"] = challenge(request)
+    wait = getattr(exc, "wait", None)
+    if wait:
+        response["Retry-After"] = str(wait)
+    return response
+
+
 class TileAccessMixin(LoginRequiredMixin):
     """A signed-in session, or a desktop client's token or HTTP Basic credentials (the links
     from OGC API – Features collections lead QGIS here)."""
@@ -47,10 +58,8 @@ class TileAccessMixin(LoginRequiredMixin):
         if not request.user.is_authenticated:
             try:
                 user = authenticate_desktop(request)
-            except AuthenticationFailed as exc:
-                response = JsonResponse({"detail": str(exc.detail)}, status=401)
-                response["WWW-Authenticate"] = challenge(request)
-                return response
+            except APIException as exc:
+                return _refusal(request, exc)
             if user is not None:
                 request.user = user
         return super().dispatch(request, *args, **kwargs)  # type: ignore[no-any-return]
