@@ -12,8 +12,20 @@ if TYPE_CHECKING:
     from portal.org.models import User
 
 
+# An asset in a building stands at the building's place (its location is copied from it): a
+# building classified above the reader's clearance hides its assets too, whatever their own level,
+# or their coordinates would locate it.
+BUILDING_LEVEL = "building__confidentiality"
+
+
 class AssetQuerySet(ScopedQuerySet):
     unit_path = "holder"
+
+    def visible_to(self, user: User) -> Self:
+        return super().visible_to(user).filter(cleared_q(self.model, user, BUILDING_LEVEL))
+
+    def editable_by(self, user: User) -> Self:
+        return super().editable_by(user).filter(cleared_q(self.model, user, BUILDING_LEVEL))
 
     def with_status(self, *statuses: AssetStatus) -> Self:
         return self.filter(status__in=statuses)
@@ -64,6 +76,7 @@ class ListingQuerySet(ScopedQuerySet):
         return self.filter(
             _own_or_shared(user, self.unit_path, shared),
             cleared_q(self.model, user, self.confidentiality_path),
+            cleared_q(self.model, user, f"asset__{BUILDING_LEVEL}"),
         )
 
     def screening_over(self, today: object) -> Self:

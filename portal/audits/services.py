@@ -259,14 +259,22 @@ def record_confidential_list(
     """
     if not sees_classified(request.user):
         return
-    path = _level_path(queryset.model)
+    path = level_path(queryset.model)
     if path is None:
         return
     rows = queryset.values_list("pk", path)[offset : offset + limit]
     pks = [pk for pk, level in rows if level in CLASSIFIED]
+    record_confidential_keys(request, queryset.model, pks, channel=channel)
+
+
+def record_confidential_keys(
+    request: Any, model: type[models.Model], pks: list[Any], *, channel: str
+) -> None:
+    """Record one event naming the classified records ``pks`` of ``model`` a page returned, for
+    channels whose page statement already picked them out (no event when there are none)."""
     if not pks:
         return
-    label = queryset.model._meta.label
+    label = model._meta.label
     record_event(
         AuditAction.CONFIDENTIAL_VIEW,
         request=request,
@@ -275,7 +283,7 @@ def record_confidential_list(
     )
 
 
-def _level_path(model: type[models.Model]) -> str | None:
+def level_path(model: type[models.Model]) -> str | None:
     """Where a query reads a record's level: its own field or the one its queryset names."""
     if any(field.name == "confidentiality" for field in model._meta.get_fields()):
         return "confidentiality"

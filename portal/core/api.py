@@ -50,6 +50,7 @@ from portal.core.etags import (
 from portal.core.exceptions import PortalError
 from portal.core.pagination import GeoJSONPagination, RegistryPagination
 from portal.core.services import RecordInvalidError, delete_record, save_record
+from portal.core.withheld import withhold_related
 
 log = logging.getLogger(__name__)
 
@@ -255,6 +256,9 @@ class RegistrySerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
     def get_validators(self) -> list[Any]:
         return []
 
+    def to_representation(self, instance: Any) -> Any:
+        return withhold_related(self, instance, super().to_representation(instance))
+
     def to_internal_value(self, data: Any) -> Any:
         return super().to_internal_value(without_null_characters(data))
 
@@ -266,6 +270,11 @@ class RegistryGeoSerializer(GeoFeatureModelSerializer):  # type: ignore[misc]
 
     def get_validators(self) -> list[Any]:
         return []
+
+    def to_representation(self, instance: Any) -> Any:
+        feature = super().to_representation(instance)
+        withhold_related(self, instance, feature["properties"])
+        return feature
 
     def to_internal_value(self, data: Any) -> Any:
         if not isinstance(data, Mapping):

@@ -14,12 +14,14 @@ from typing import Any
 
 from django.contrib.postgres.expressions import ArraySubquery
 from django.core.exceptions import ImproperlyConfigured
-from django.db.models import Expression, F, JSONField, OuterRef, QuerySet, Value
+from django.db.models import Case, Expression, F, JSONField, OuterRef, QuerySet, Value, When
 from rest_framework import serializers
 from rest_framework_gis.fields import GeometryField
 
 from portal.core import sql
+from portal.core.choices import Confidentiality
 from portal.core.functions import JSONBuildObject, UTCTimestamp, geojson_geometry
+from portal.org.scoping import cleared_levels, cleared_q
 
 
 def _path(source: str) -> str:
@@ -37,19 +39,39 @@ def _many_expression(model: Any, field: serializers.ManyRelatedField) -> Express
     return ArraySubquery(rows.values(child.slug_field))
 
 
-def field_expression(model: Any, field: serializers.Field, geometry: dict[str, Any]) -> Expression:
-    """The SQL expression giving what ``field`` would write for a record."""
+def field_expression(
+    model: Any, field: serializers.Field, geometry: dict[str, Any], user: Any = None
+) -> Expression:
+    """The SQL expression giving what ``field`` would write for a record read by ``user``."""
     if isinstance(field, serializers.SerializerMethodField) or field.source == "*":
         raise ImproperlyConfigured(f"{field.field_name}: method fields have no SQL equivalent")
     if isinstance(field, serializers.ManyRelatedField):
         return _many_expression(model, field)
     if isinstance(field, serializers.SlugRelatedField):
-        return F(f"{_path(field.source)}__{field.slug_field}")
+        slug = F(f"{_path(field.source)}__{field.slug_field}")
+        return withheld_related(model, field.source, slug, user)
+    if isinstance(field, serializers.PrimaryKeyRelatedField):
+        return withheld_related(model, field.source, F(_path(field.source)), user)
     if isinstance(field, GeometryField):
         return geojson_geometry(_path(field.source), **geometry)
     if isinstance(field, serializers.DateTimeField):
         return UTCTimestamp(F(_path(field.source)))
     return F(_path(field.source))
+
+
+def withheld_related(model: Any, source: str, value: Expression, user: Any) -> Expression:
+    """``value`` of a related record, or null when that record is classified above ``user``'s
+    clearance: its key or code would name a record every channel hides from the reader (an
+    asset's secret building). Without a user (no request) the value is as stored."""
+    if user is None or "." in source or len(cleared_levels(user)) == len(Confidentiality.values):
+        return value
+    related = model._meta.get_field(source).related_model
+    queryset_class = related._default_manager._queryset_class
+    cleared = cleared_q(related, user, getattr(queryset_class, "confidentiality_path", None))
+    if not cleared:
+        return value
+    readable = related._default_manager.filter(cleared).values("pk")
+    return Case(When(**{f"{source}__in": readable}, then=value), default=Value(None))
 
 
 def feature_expression(
@@ -58,8 +80,9 @@ def feature_expression(
     """One GeoJSON Feature per row, with the keys and properties of ``serializer``'s output."""
     meta = serializer.Meta
     geometry = {"transform_to": transform_to, "precision": precision}
+    user = getattr(serializer.context.get("request"), "user", None)
     properties = {
-        name: field_expression(meta.model, field, geometry)
+        name: field_expression(meta.model, field, geometry, user)
         for name, field in serializer.fields.items()
         if name not in (meta.id_field, meta.geo_field) and not field.write_only
     }
@@ -81,14 +104,42 @@ def feature_rows(
 
     The queryset keeps its filters, scope and ordering; only its SELECT list is replaced.
     """
+    rows_sql, params = _page_sql(queryset, feature, limit=limit, offset=offset)
+    return sql.feature_page(rows_sql, params, limit)
+
+
+def audited_feature_rows(
+    queryset: QuerySet[Any],
+    feature: Expression,
+    *,
+    limit: int,
+    offset: int,
+    level_path: str,
+    levels: list[str],
+) -> tuple[str, int, list[Any]]:
+    """:func:`feature_rows`, plus the keys of the page's records at ``levels`` (read at
+    ``level_path``) for the security audit, from the same statement."""
+    extra = ("pk", level_path)
+    rows_sql, params = _page_sql(queryset, feature, limit=limit, offset=offset, extra=extra)
+    return sql.audited_feature_page(rows_sql, params, limit, levels)
+
+
+def _page_sql(
+    queryset: QuerySet[Any],
+    feature: Expression,
+    *,
+    limit: int,
+    offset: int,
+    extra: tuple[str, ...] = (),
+) -> tuple[str, tuple[Any, ...]]:
     if queryset.query.distinct:
         # SELECT DISTINCT cannot compare json values (multiple-choice filters ask for DISTINCT):
         # deduplicate by primary key instead, which needs the pages ordered by it.
         queryset = queryset.order_by("pk").distinct("pk")
-    rows = queryset.annotate(geojson_feature=feature).values_list("geojson_feature")
+    rows = queryset.annotate(geojson_feature=feature).values_list("geojson_feature", *extra)
     page = rows[offset : offset + limit + 1]
     rows_sql, params = page.query.get_compiler(using=page.db).as_sql()
-    return sql.feature_page(rows_sql, params, limit)
+    return rows_sql, tuple(params)
 
 
 def feature_collection(features_json: str, **members: Any) -> str:

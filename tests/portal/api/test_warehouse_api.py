@@ -142,7 +142,9 @@ def _make(url, unit):
 
 # Session, user, one page query and the session save (three statements), as for every registry
 # list; the sharing rule adds the reader's unit and its division (whose code it matches), once.
-PINNED = {LISTINGS: 8, NEEDS: 6}
+# A need names its delivery building: one more query for the buildings classified above the
+# reader's clearance, whose ids the list answers as null.
+PINNED = {LISTINGS: 8, NEEDS: 7}
 
 
 @pytest.mark.parametrize("url", [LISTINGS, NEEDS])
