@@ -14,6 +14,7 @@ from django.db.models import DateTimeField, Expression, F, Max, Min, Q, QuerySet
 from django.utils import timezone
 
 from gis.crs import STORAGE_SRID
+from portal.audits.services import CLASSIFIED, level_path, sees_classified
 from portal.core import geojson
 from portal.core.functions import AsJSON, FlipCoordinates, ForcePolygonCCW, JSONBuildObject
 from portal.features.collections import Collection
@@ -35,12 +36,13 @@ def geometry_expression(collection: Collection, out: OutputCRS) -> Expression:
     return AsJSON(AsGeoJSON(source, precision=out.precision))
 
 
-def feature_expression(collection: Collection, out: OutputCRS) -> Expression:
-    """One GeoJSON Feature per row, with the REST API's properties of the record."""
+def feature_expression(collection: Collection, out: OutputCRS, user: Any) -> Expression:
+    """One GeoJSON Feature per row, with the REST API's properties of the record as ``user``
+    reads them (a related record classified above the user's clearance is named by null)."""
     model = collection.model
     properties = {
-        name: geojson.field_expression(model, field, {})
-        for name, field in collection.property_fields().items()
+        name: geojson.field_expression(model, field, {}, user)
+        for name, field in collection.property_fields.items()
     }
     return JSONBuildObject(
         type=Value("Feature"),
@@ -101,10 +103,18 @@ def _in_interval(collection: Collection, interval: Interval) -> Q:
     return selected
 
 
-def page(collection: Collection, records: QuerySet[Any], query: ItemsQuery) -> tuple[str, int]:
-    """The JSON array of the page's features and the rows read (limit + 1 when more follow)."""
-    feature = feature_expression(collection, query.crs)
-    return geojson.feature_rows(records, feature, limit=query.limit, offset=query.offset)
+def page(
+    collection: Collection, records: QuerySet[Any], query: ItemsQuery, user: Any
+) -> tuple[str, int, list[Any]]:
+    """The JSON array of the page's features, the rows read (limit + 1 when more follow) and,
+    for a reader the security audit follows, the keys of the page's classified records."""
+    feature = feature_expression(collection, query.crs, user)
+    window = {"limit": query.limit, "offset": query.offset}
+    path = None if collection.reference else level_path(collection.model)
+    if path is None or not sees_classified(user):
+        return (*geojson.feature_rows(records, feature, **window), [])
+    levels = sorted(str(level) for level in CLASSIFIED)
+    return geojson.audited_feature_rows(records, feature, level_path=path, levels=levels, **window)
 
 
 def one(
@@ -113,7 +123,7 @@ def one(
     """The GeoJSON of one feature ``user`` may read, and the queryset of its record (for the
     security audit); 404 for any other."""
     records = collection.records(user).filter(**{collection.id_field: _key(collection, feature_id)})
-    feature = feature_expression(collection, out)
+    feature = feature_expression(collection, out, user)
     # The page's statement, one row long: the ORM would decode the json value twice.
     features, rows = geojson.feature_rows(records, feature, limit=1, offset=0)
     if not rows:
@@ -165,4 +175,5 @@ def _iso(value: Any) -> str | None:
         return None
     if hasattr(value, "astimezone"):
         return str(value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
-    return str(value.isoformat())
+    # A date property's bounds as the day's start: the standard's intervals are date-times.
+    return f"{value.isoformat()}T00:00:00Z"

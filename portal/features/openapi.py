@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from typing import Any
 
+import django_filters
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from portal.features import crs, params
+from portal.features import crs, documents, params
 from portal.features.collections import COLLECTIONS, Collection
 
-_JSON = {"application/json": {"schema": {"type": "object"}}}
 _GEOJSON = {"application/geo+json": {"schema": {"type": "object"}}}
 _ERROR = {
     "description": "Exception",
@@ -92,9 +92,27 @@ def _filter_parameter(name: str, item: Any) -> dict[str, Any]:
     return _parameter(name, str(item.label or name), schema)
 
 
+def _advertised(collection: Collection) -> dict[str, Any]:
+    """The attribute filters the document lists. GDAL sends a ``-where`` equality on a property
+    as the listed parameter of the same name, so a filter named like a property but meaning
+    something else (``division``: the owning unit's division and below; ``category``: a code
+    prefix) is still accepted but not listed: GDAL then filters those rows itself."""
+    properties = collection.property_fields
+    return {
+        name: item
+        for name, item in collection.filters().items()
+        if name not in properties or _equality_on(item, name)
+    }
+
+
+def _equality_on(item: Any, name: str) -> bool:
+    choice = isinstance(item, django_filters.ChoiceFilter | django_filters.MultipleChoiceFilter)
+    return choice and item.field_name == name and item.lookup_expr == "exact"
+
+
 def _items_path(collection: Collection) -> dict[str, Any]:
     refs = [{"$ref": f"#/components/parameters/{name}"} for name in params.STANDARD]
-    filters = [_filter_parameter(name, item) for name, item in collection.filters().items()]
+    filters = [_filter_parameter(name, item) for name, item in _advertised(collection).items()]
     return {
         "get": {
             "operationId": f"getItems_{collection.id}",
@@ -123,13 +141,14 @@ def _item_path(collection: Collection) -> dict[str, Any]:
     }
 
 
-def _resource(operation: str, summary: str) -> dict[str, Any]:
+def _resource(operation: str, summary: str, media: str = documents.JSON) -> dict[str, Any]:
+    content = {media: {"schema": {"type": "object"}}}
     return {
         "get": {
             "operationId": operation,
             "summary": summary,
             "parameters": [{"$ref": "#/components/parameters/f"}],
-            "responses": {"200": {"description": summary, "content": _JSON}, **_ERRORS},
+            "responses": {"200": {"description": summary, "content": content}, **_ERRORS},
         }
     }
 
@@ -138,13 +157,15 @@ def _paths() -> dict[str, Any]:
     paths = {
         "/": _resource("getLandingPage", _("Landing page")),
         "/conformance": _resource("getConformance", _("Conformance classes")),
-        "/api": _resource("getOpenAPI", _("This API definition")),
+        "/api": _resource("getOpenAPI", _("This API definition"), documents.OPENAPI),
         "/collections": _resource("getCollections", _("The feature collections")),
     }
     for collection in COLLECTIONS.values():
         base = f"/collections/{collection.id}"
         paths[base] = _resource(f"describeCollection_{collection.id}", str(collection.title))
-        paths[f"{base}/schema"] = _resource(f"getSchema_{collection.id}", _("The features' schema"))
+        paths[f"{base}/schema"] = _resource(
+            f"getSchema_{collection.id}", _("The features' schema"), documents.SCHEMA
+        )
         paths[f"{base}/items"] = _items_path(collection)
         paths[f"{base}/items/{{featureId}}"] = _item_path(collection)
     return paths

@@ -28,6 +28,7 @@ from portal.features.exceptions import InvalidParameterError
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
 MAX_DIGITS = 18
+YEARS = range(2, 9999)
 FORMATS = ("json", "geojson")
 # The parameters of every items request; a collection adds its attribute filters.
 STANDARD = ("f", "limit", "offset", "bbox", "bbox-crs", "datetime", "crs")
@@ -202,6 +203,12 @@ def _instant(raw: str, *, end: bool) -> datetime | None:
         day: date | None = parse_date(text) if len(text) == 10 else None
     except ValueError:
         stamp = day = None
+    parsed = stamp or day
+    if parsed is not None and parsed.year not in YEARS:
+        # Time zones shift the first and last days past what a datetime holds.
+        raise InvalidParameterError(
+            _("datetime: %(value)s lies outside the years 2 to 9998") % {"value": raw[:40]}
+        )
     if stamp is not None:
         return stamp if timezone.is_aware(stamp) else timezone.make_aware(stamp)
     if day is None:

@@ -49,7 +49,7 @@ def schema(request: HttpRequest, collection: Collection) -> dict[str, Any]:
         reverse("features:schema", kwargs={"collection_id": collection.id})
     )
     properties = {
-        name: property_schema(field) for name, field in collection.property_fields().items()
+        name: property_schema(field) for name, field in collection.property_fields.items()
     }
     return {
         "$schema": JSON_SCHEMA,

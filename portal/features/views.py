@@ -23,7 +23,7 @@ from rest_framework.views import APIView
 
 from portal.accounts.desktop import AUTHENTICATION_CLASSES, challenge
 from portal.audits.services import (
-    record_confidential_list,
+    record_confidential_keys,
     record_confidential_view,
     sees_classified,
 )
@@ -49,6 +49,7 @@ _CODES = {
     403: "Forbidden",
     404: "NotFound",
     405: "MethodNotAllowed",
+    429: "TooManyRequests",
 }
 
 
@@ -60,12 +61,15 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         status = exc.status_code
         code = _CODES.get(status, "ServerError")
         # A 401 must say how to authenticate (RFC 9110): APIView puts the challenge on the
-        # exception, and DRF's own handler, which this one replaces, copied it to the answer.
-        scheme = getattr(exc, "auth_header", None)
-        headers = {"WWW-Authenticate": scheme} if scheme else None
-        return Response(
-            {"code": code, "description": str(exc.detail)}, status=status, headers=headers
-        )
+        # exception, and DRF's own handler, which this one replaces, copied it to the answer;
+        # a paused sign-in (429) says when to try again.
+        headers = {}
+        if getattr(exc, "auth_header", None):
+            headers["WWW-Authenticate"] = exc.auth_header
+        if getattr(exc, "wait", None):
+            headers["Retry-After"] = str(int(exc.wait))
+        body = {"code": code, "description": str(exc.detail)}
+        return Response(body, status=status, headers=headers or None)
     return None
 
 
@@ -77,6 +81,8 @@ def json_response(document: Any, media: str, status: int = 200) -> HttpResponse:
 
 
 class OGCView(APIView):
+    # Described by its own OpenAPI document (/ogc/api), not by the REST API's schema.
+    schema = None
     authentication_classes = AUTHENTICATION_CLASSES
     permission_classes = [IsAuthenticated]
     renderer_classes = [JSONRenderer]
@@ -155,7 +161,7 @@ class ItemsView(OGCView):
         item = self.collection(collection_id)
         query = params.read(request.GET, item)
         records = items.narrowed(item, request.user, query, request)
-        features, rows = items.page(item, records, query)
+        features, rows, classified = items.page(item, records, query, request.user)
         returned = min(rows, query.limit)
         links = documents.page_links(request, item, query.limit, query.offset, rows > query.limit)
         body = geojson.feature_collection(
@@ -164,10 +170,8 @@ class ItemsView(OGCView):
             numberReturned=returned,
             links=links,
         )
-        if not item.reference:  # the security audit names the classified records of the page
-            record_confidential_list(
-                request, records, limit=query.limit, offset=query.offset, channel="ogc_items"
-            )
+        # The security audit names the page's classified records (picked out by its statement).
+        record_confidential_keys(request, item.model, classified, channel="ogc_items")
         response = json_response(body, documents.GEOJSON)
         response["Content-Crs"] = query.crs.header
         return response

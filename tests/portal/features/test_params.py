@@ -5,13 +5,20 @@ import datetime as dt
 
 import pytest
 from django.http import QueryDict
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from portal.features import crs, params
 from portal.features.collections import COLLECTIONS
 from portal.features.exceptions import InvalidParameterError
 
 ASSETS = COLLECTIONS["assets"]
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """The messages in English, whatever the catalogue says in the default language."""
+    with translation.override("en"):
+        yield
 
 
 def read(text: str) -> params.ItemsQuery:
