@@ -1,10 +1,11 @@
 """Run the test suite as two pytest processes side by side: `make test` calls this.
 
-The browser tests wait on Chromium and the fault tests on throwaway PostgreSQL clusters and
-gunicorn; the rest of the suite waits on the shared PostgreSQL. Run one after the other they
-left the machine's second core idle for minutes. Each process keeps the serial order within its
-own part and its own test database (the side one is suffixed ``_side``), so no test can see
-another's rows; the run fails when either part fails, and a skip still fails its part.
+The browser tests wait on Chromium, the fault tests on throwaway PostgreSQL clusters and
+gunicorn, the desktop-client tests on GDAL's tools; the rest of the suite waits on the shared
+PostgreSQL. Run one after the other they left the machine's second core idle for minutes. Each
+process keeps the serial order within its own part and its own test database (the side one is
+suffixed ``_side``), so no test can see another's rows; the run fails when either part fails,
+and a skip still fails its part.
 
 Arguments are passed to both processes (e.g. ``-x`` or ``-k name``).
 """
@@ -18,8 +19,9 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-# Waiting on other processes (Chromium, clusters, gunicorn) rather than on the shared database.
-SIDE = ("tests/browser", "tests/portal/faults")
+# Waiting on other processes (Chromium, clusters, gunicorn, GDAL) rather than on the shared
+# database.
+SIDE = ("tests/browser", "tests/portal/faults", "tests/clients")
 
 
 def _side_environment() -> dict[str, str]:
