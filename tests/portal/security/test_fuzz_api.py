@@ -14,6 +14,11 @@ made once for the module and each test rolls back what it changed. Path paramete
 half the time from those records, so PUT, PATCH and DELETE reach real rows, not only 404s.
 Generation is derandomised with a fixed seed and the example database is off: a run is the same
 on every machine and keeps no examples for the next.
+
+The OGC API – Features under /ogc/ (issue 12) is also driven with hostile query strings the
+schema does not describe: junk and extreme bbox, CRS, datetime, limit and offset values, NUL
+characters, very long and non-ASCII values, unknown and repeated parameters, every attribute
+filter with values of every kind. Each answer is 200 or a 4xx JSON ``{code, description}``.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
+from urllib.parse import quote, urlencode
 
 import pytest
 import schemathesis
@@ -31,7 +37,7 @@ from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections, transaction
 from django.test import Client, override_settings
 from django.urls import resolve
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIRequestFactory, force_authenticate
@@ -43,6 +49,9 @@ from portal.depots.models import Depot, StockItem, StockMovement, SupplyCategory
 from portal.depots.services.stock import receive_stock
 from portal.exchange import services as exchange
 from portal.exchange.models import ImportJob
+from portal.features.collections import COLLECTIONS
+from portal.features.crs import SUPPORTED
+from portal.features.params import STANDARD
 from portal.fleet.choices import BookingStatus
 from portal.fleet.models import Booking, Trip, Vehicle
 from portal.org.choices import Role
@@ -315,3 +324,146 @@ def test_the_fuzzed_document_is_the_one_the_schema_url_serves_to_signed_in_users
     response = client.get(SCHEMA_PATH, {"format": "json"}, HTTP_AUTHORIZATION=token)
     assert response.status_code == 200
     assert json.loads(response.content) == DOCUMENT
+
+
+# --- OGC API – Features: hostile query strings ----------------------------------------------------
+
+# Every resource under /ogc/, with {c} a collection id and {f} a feature id.
+OGC_PATHS = (
+    "/ogc/",
+    "/ogc/conformance",
+    "/ogc/api",
+    "/ogc/collections",
+    "/ogc/collections/{c}",
+    "/ogc/collections/{c}/schema",
+    "/ogc/collections/{c}/items",
+    "/ogc/collections/{c}/items/{f}",
+)
+# Every parameter some items request takes (the standard's and each collection's filters), and
+# names no resource takes.
+OGC_NAMES = sorted(
+    {*STANDARD, *(name for item in COLLECTIONS.values() for name in item.filters())}
+    | {"", "foo", "BBOX", "bbox[]", "limit ", "名称", "\x00", "f\x00"}
+)
+HOSTILE = (
+    "",
+    " ",
+    "\x00",
+    "a\x00b",
+    "nan",
+    "NaN",
+    "inf",
+    "-inf",
+    "1e309",
+    "-0",
+    "0x10",
+    "1_000",
+    "٣",
+    "9" * 30,
+    "-1",
+    "0",
+    "null",
+    "true",
+    "..",
+    "../..",
+    "/",
+    "//",
+    ",,,",
+    "%",
+    "%00",
+    "'; --",
+    "四川",
+    "é́",
+    "\u202e",
+    "<script>",
+    "{}",
+    "[]",
+    '{"type": "Point"}',
+    "CRS84",
+    "EPSG:4490",
+    "EPSG:0",
+    "EPSG:99999999",
+    "[EPSG:4544]",
+    "http://x/",
+    "json",
+    "geojson",
+    "html",
+    "2020-01-01",
+    "2020-13-45",
+    "2020-01-01T25:00:00Z",
+    "2020-02-30/..",
+    "../2020-01-01",
+    "2021-01-01/2020-01-01",
+    "0001-01-01",
+    "9999-12-31T23:59:59+14:00",
+    "2020-01-01T00:00:00+99:00",
+    "10000-01-01",
+    "2020-01-01T00:00:00.123456789Z",
+    "2020-01-01 00:00:00",
+    "P1D",
+)
+_NUMBER = st.one_of(
+    st.floats(allow_nan=True, allow_infinity=True).map(repr),
+    st.integers(-(10**400), 10**400).map(str),
+    st.sampled_from(["nan", "inf", "-inf", "1e309", "", " ", "1,5", "٣", "0x1p3"]),
+)
+_TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=40)
+OGC_VALUES = st.one_of(
+    st.sampled_from(HOSTILE),
+    _TEXT,
+    st.lists(_NUMBER, max_size=9).map(",".join),
+    st.integers(1000, 20_000).flatmap(lambda n: st.sampled_from(["9" * n, "a" * n, "四" * n])),
+    st.sampled_from([crs.uri for crs in SUPPORTED]),
+    st.datetimes().map(lambda d: d.isoformat() + "Z"),
+    st.sampled_from(
+        [
+            str(c)
+            for item in COLLECTIONS.values()
+            for f in item.filters().values()
+            for c, _l in getattr(f.field, "choices", None) or ()
+        ]
+    ),
+)
+OGC_QUERIES = st.lists(st.tuples(st.sampled_from(OGC_NAMES), OGC_VALUES), max_size=6)
+OGC_IDS = st.one_of(
+    st.sampled_from(list(COLLECTIONS)), st.sampled_from(["nope", "UNITS", "units-", "_"])
+)
+FEATURE_IDS = st.one_of(
+    st.integers(0, 12).map(str),
+    st.sampled_from(["510104", "51", "9" * 30, "-1", "1.0", "%00", "四川", "\x00", "1\x00"]),
+    st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="/\\"), min_size=1),
+)
+
+
+def ogc_answers_json(response: Any) -> None:
+    """200, or a refusal the standard's way: 4xx with ``{code, description}``, no traceback."""
+    assert response.status_code == 200 or 400 <= response.status_code < 500, response.content[:300]
+    assert "json" in response["Content-Type"], response["Content-Type"]
+    body = json.loads(response.content)
+    if response.status_code != 200:
+        assert set(body) == {"code", "description"}, body
+        assert all(isinstance(body[key], str) for key in ("code", "description")), body
+    assert b"Traceback" not in response.content
+
+
+@pytest.mark.parametrize("role", list(TOKENS))
+@given(
+    path=st.sampled_from(OGC_PATHS),
+    collection=OGC_IDS,
+    feature=FEATURE_IDS,
+    query=OGC_QUERIES,
+)
+@settings(
+    max_examples=300,
+    derandomize=True,
+    database=None,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+def test_ogc_api_answers_hostile_queries_without_a_server_error(
+    world, role, path, collection, feature, query
+):
+    url = path.format(c=collection, f=quote(feature, safe=""))
+    client = Client(HTTP_AUTHORIZATION=f"Token {TOKENS[role]}")
+    with transaction.atomic():  # a failed statement must not spoil the next example's
+        ogc_answers_json(client.get(f"{url}?{urlencode(query)}"))
