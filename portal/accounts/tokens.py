@@ -30,7 +30,9 @@ class CachedTokenAuthentication(TokenAuthentication):
         return found  # type: ignore[no-any-return]
 
     def authenticate_credentials(self, key: str) -> tuple[Any, Any]:
+        # The division's boundary is the largest value on the way and scoping needs its code only.
         tokens = self.get_model().objects.select_related("user__unit__division")
+        tokens = tokens.defer("user__unit__division__geom")
         token = tokens.filter(key=key).first()
         if token is None:
             raise exceptions.AuthenticationFailed(_("Invalid token."))
