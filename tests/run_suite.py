@@ -2,10 +2,11 @@
 
 The browser tests wait on Chromium, the fault tests on throwaway PostgreSQL clusters and
 gunicorn, the desktop-client tests on GDAL's tools; the rest of the suite waits on the shared
-PostgreSQL. Run one after the other they left the machine's second core idle for minutes. Each
-process keeps the serial order within its own part and its own test database (the side one is
-suffixed ``_side``), so no test can see another's rows; the run fails when either part fails,
-and a skip still fails its part.
+PostgreSQL (the two longest security checks run beside it too, to balance the parts). Run one
+after the other they left the machine's second core idle for minutes. Each process keeps the
+serial order within its own part and its own test database (the side one is suffixed
+``_side``), so no test can see another's rows; the run fails when either part fails, and a skip
+still fails its part.
 
 Arguments are passed to both processes (e.g. ``-x`` or ``-k name``).
 """
@@ -20,8 +21,15 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 # Waiting on other processes (Chromium, clusters, gunicorn, GDAL) rather than on the shared
-# database.
-SIDE = ("tests/browser", "tests/portal/faults", "tests/clients")
+# database; and the two longest security checks (the API fuzz and the OGC API matrix, about a
+# fifth of the rest), which keep the two parts about as long as each other.
+SIDE = (
+    "tests/browser",
+    "tests/portal/faults",
+    "tests/clients",
+    "tests/portal/security/test_fuzz_api.py",
+    "tests/portal/security/test_ogc_matrix.py",
+)
 
 
 def _side_environment() -> dict[str, str]:
