@@ -19,9 +19,8 @@ from rest_framework import serializers
 from rest_framework_gis.fields import GeometryField
 
 from portal.core import sql
-from portal.core.choices import Confidentiality
 from portal.core.functions import JSONBuildObject, UTCTimestamp, geojson_geometry
-from portal.org.scoping import cleared_levels, cleared_q
+from portal.org.scoping import cleared_for_all, cleared_q
 
 
 def _path(source: str) -> str:
@@ -63,7 +62,7 @@ def withheld_related(model: Any, source: str, value: Expression, user: Any) -> E
     """``value`` of a related record, or null when that record is classified above ``user``'s
     clearance: its key or code would name a record every channel hides from the reader (an
     asset's secret building). Without a user (no request) the value is as stored."""
-    if user is None or "." in source or len(cleared_levels(user)) == len(Confidentiality.values):
+    if user is None or "." in source or cleared_for_all(user):
         return value
     related = model._meta.get_field(source).related_model
     queryset_class = related._default_manager._queryset_class

@@ -11,8 +11,7 @@ from typing import Any
 
 from rest_framework import serializers
 
-from portal.core.choices import Confidentiality
-from portal.org.scoping import cleared_levels, cleared_q
+from portal.org.scoping import cleared_for_all, cleared_q
 
 
 def withhold_related(serializer: Any, instance: Any, fields: dict[str, Any]) -> dict[str, Any]:
@@ -41,7 +40,8 @@ def _hidden_keys(context: dict[str, Any], model: Any, user: Any) -> frozenset[An
     if model not in cache:
         path = getattr(model._default_manager._queryset_class, "confidentiality_path", None)
         cleared = cleared_q(model, user, path)
-        everything = len(cleared_levels(user)) == len(Confidentiality.values)
-        hidden = () if everything or not cleared else model._default_manager.exclude(cleared)
-        cache[model] = frozenset(hidden.values_list("pk", flat=True) if hidden else ())
+        keys: Any = ()
+        if cleared and not cleared_for_all(user):
+            keys = model._default_manager.exclude(cleared).values_list("pk", flat=True)
+        cache[model] = frozenset(keys)
     return cache[model]  # type: ignore[no-any-return]

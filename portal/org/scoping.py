@@ -127,6 +127,11 @@ def cleared_levels(user: User) -> list[str]:
     return levels[: Confidentiality.rank(clearance) + 1]
 
 
+def cleared_for_all(user: User) -> bool:
+    """Whether ``user`` may see every confidentiality level (nothing is hidden by clearance)."""
+    return len(cleared_levels(user)) == len(Confidentiality.values)
+
+
 def cleared_q(model: type[models.Model], user: User, path: str | None = None) -> Q:
     """Hide records classified above the user's clearance, for models that carry a level.
 

@@ -35,8 +35,6 @@ from __future__ import annotations
 
 import json
 import statistics
-import time
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -51,7 +49,7 @@ from portal.core.choices import Confidentiality, GovernmentLevel
 from portal.org.choices import DivisionLevel, Role, UnitKind
 from portal.org.models import AdminDivision, Unit
 from portal.org.scoping import cleared_levels
-from tests.benchmarks.conftest import LINES, Figure
+from tests.benchmarks.conftest import Figure, record, wall_times
 from tests.benchmarks.divisions import load_divisions
 from tests.factories import UserFactory
 
@@ -192,20 +190,8 @@ def _user(unit_id: int, role: str, clearance: str) -> tuple[Any, str]:
     return user, Token.objects.create(user=user).key
 
 
-def _timings(func: Callable[[], object], runs: int) -> list[float]:
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        func()
-        times.append(time.perf_counter() - start)
-    return times
-
-
 def _record(name: str, ours: float, baseline: float) -> Figure:
-    figure = Figure(name, ours, baseline, TARGET)
-    LINES.append(figure.line())
-    print(figure.line())
-    return figure
+    return record(Figure(name, ours, baseline, TARGET))
 
 
 def _measure(name: str, user: Any, key: str, raw_sql: str, scope: tuple[str, ...]) -> Figure:
@@ -230,11 +216,11 @@ def _measure(name: str, user: Any, key: str, raw_sql: str, scope: tuple[str, ...
     assert any(link["rel"] == "next" for link in ours_body["links"])
     assert ours_body["features"] == raw_body["features"]
 
-    _timings(ours, WARM_UP), _timings(raw, WARM_UP)
+    wall_times(ours, WARM_UP), wall_times(raw, WARM_UP)
     ours_t, raw_t = [], []
     for _ in range(RUNS):  # interleaved, so the load's drift affects both alike
-        ours_t += _timings(ours, 1)
-        raw_t += _timings(raw, 1)
+        ours_t += wall_times(ours, 1)
+        raw_t += wall_times(raw, 1)
     p50 = _record(
         f"ogc_items_{name}_{LIMIT}_p50", statistics.median(ours_t), statistics.median(raw_t)
     )

@@ -40,15 +40,27 @@ def record_line(name: str, ours: str, baseline: str, ratio: float, target: float
     return line
 
 
-def median_time(func: Callable[[], object], *, repeat: int = 7) -> float:
-    """Median wall time of ``func`` over ``repeat`` runs, after one warm-up."""
-    func()
+def record(figure: Figure) -> Figure:
+    """Print and keep ``figure``'s BENCH line."""
+    LINES.append(figure.line())
+    print(figure.line())
+    return figure
+
+
+def wall_times(func: Callable[[], object], runs: int) -> list[float]:
+    """The wall time of each of ``runs`` calls of ``func``, in seconds."""
     times = []
-    for _ in range(repeat):
+    for _ in range(runs):
         start = time.perf_counter()
         func()
         times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    return times
+
+
+def median_time(func: Callable[[], object], *, repeat: int = 7) -> float:
+    """Median wall time of ``func`` over ``repeat`` runs, after one warm-up."""
+    func()
+    return statistics.median(wall_times(func, repeat))
 
 
 @pytest.fixture
@@ -56,9 +68,7 @@ def bench() -> Callable[..., Figure]:
     def measure(
         name: str, ours: Callable[[], object], baseline: Callable[[], object], *, target: float
     ) -> Figure:
-        figure = Figure(name, median_time(ours), median_time(baseline), target)
-        LINES.append(figure.line())
-        print(figure.line())
+        figure = record(Figure(name, median_time(ours), median_time(baseline), target))
         assert figure.ratio <= target, figure.line()
         return figure
 

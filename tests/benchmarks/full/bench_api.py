@@ -10,8 +10,6 @@ reported against the same target.
 
 import json
 import statistics
-import time
-from collections.abc import Callable
 
 import numpy as np
 import pytest
@@ -20,7 +18,7 @@ from django.test import Client
 
 from portal.org.models import User
 from portal.org.scoping import cleared_levels
-from tests.benchmarks.conftest import LINES, Figure
+from tests.benchmarks.conftest import Figure, record, wall_times
 
 USERNAME = "province-admin"
 # Central Chengdu (锦江/青羊/武侯): about 2,600 assets at the demo seed, so a full page of 1,000.
@@ -66,20 +64,8 @@ RAW_PAGE = (
 pytestmark = pytest.mark.django_db
 
 
-def _timings(func: Callable[[], object], runs: int) -> list[float]:
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        func()
-        times.append(time.perf_counter() - start)
-    return times
-
-
 def _record(name: str, ours: float, baseline: float) -> Figure:
-    figure = Figure(name, ours, baseline, TARGET)
-    LINES.append(figure.line())
-    print(figure.line())
-    return figure
+    return record(Figure(name, ours, baseline, TARGET))
 
 
 def test_bbox_page_of_1000_assets_against_raw_sql():
@@ -103,11 +89,11 @@ def test_bbox_page_of_1000_assets_against_raw_sql():
     assert ours_body["numberReturned"] == LIMIT
     assert ours_body["features"] == raw_body["features"]
 
-    _timings(api, 3), _timings(raw, 3)  # warm caches and the connection
+    wall_times(api, 3), wall_times(raw, 3)  # warm caches and the connection
     ours_t, raw_t = [], []
     for _ in range(RUNS):  # interleaved, so drift affects both alike
-        ours_t += _timings(api, 1)
-        raw_t += _timings(raw, 1)
+        ours_t += wall_times(api, 1)
+        raw_t += wall_times(raw, 1)
     p50 = _record(
         f"api_geojson_bbox_{LIMIT}_p50", statistics.median(ours_t), statistics.median(raw_t)
     )

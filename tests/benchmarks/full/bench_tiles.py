@@ -36,7 +36,7 @@ from portal.maps import sql
 from portal.maps.layers import LAYERS
 from portal.maps.tiles import SOURCES, Tile, tile_source
 from portal.org.models import User
-from tests.benchmarks.conftest import LINES, Figure
+from tests.benchmarks.conftest import Figure, record, record_line
 
 USERNAME = "province-admin"
 LATENCY_ZOOMS = (8, 10, 12, 13, 14, 16)
@@ -50,19 +50,6 @@ SOLO_S, CROWD_S = 6.0, 15.0
 CROWD_P95_TARGET = 8.0
 
 pytestmark = pytest.mark.django_db
-
-
-def _line(name: str, ours: str, baseline: str, ratio: float, target: float) -> str:
-    line = f"BENCH {name} ours={ours} baseline={baseline} ratio={ratio:.2f} target={target}"
-    LINES.append(line)
-    print(line)
-    return line
-
-
-def _record(figure: Figure) -> Figure:
-    LINES.append(figure.line())
-    print(figure.line())
-    return figure
 
 
 def _p95(times: list[float]) -> float:
@@ -139,7 +126,7 @@ def test_tile_latency_against_raw_sql(client, admin, densest):
         figures.append(Figure(f"{name}_p50", statistics.median(ours), statistics.median(raw), 1.5))
         figures.append(Figure(f"{name}_p95", _p95(ours), _p95(raw), 2.0))
     for figure in figures:
-        _record(figure)
+        record(figure)
     missed = [f.line() for f in figures if f.ratio > f.target]
     assert not missed, missed
 
@@ -165,7 +152,7 @@ def test_no_tile_above_500_kb_at_any_zoom(admin, densest):
     too_big = []
     for z in SIZE_ZOOMS:
         size, layer = _largest(request, densest[z])
-        line = _line(
+        line = record_line(
             f"tile_max_size_z{z:02d}_{layer}",
             f"{size / 1000:.1f}KB",
             f"{MAX_TILE_BYTES // 1000}KB",
@@ -308,10 +295,10 @@ def test_throughput_with_8_clients(server, densest):
     crowd, elapsed = _crowd(server, paths)
     solo_rate, crowd_rate = len(solo) / sum(solo), len(crowd) / elapsed
     print(f"tiles/s: 1 client {solo_rate:.1f}, {CLIENTS} clients {crowd_rate:.1f}")
-    per_tile = _record(
+    per_tile = record(
         Figure(f"tile_throughput_{CLIENTS}_clients_per_tile", 1 / crowd_rate, 1 / solo_rate, 1.0)
     )
-    p95 = _record(
+    p95 = record(
         Figure(f"tile_throughput_{CLIENTS}_clients_p95", _p95(crowd), _p95(solo), CROWD_P95_TARGET)
     )
     assert per_tile.ratio <= per_tile.target, per_tile.line()
